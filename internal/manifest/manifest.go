@@ -1,0 +1,243 @@
+// Package manifest reads a chapter's labs.toml: the ordered list of its labs
+// with, for each, its title, points, the files the learner edits, its time
+// limit and its hints.
+//
+// # Format
+//
+//	title = "Memory and the garbage collector"
+//
+//	[[lab]]
+//	name    = "goroutine-leak"          # the lab's directory in the chapter
+//	title   = "Goroutines that never return"
+//	points  = 10
+//	edit    = ["search.go"]             # each has solutions/<chapter>/<name>/<file>
+//	timeout = "20s"                     # how long its tests may run
+//	hints   = ["first nudge", "closer", "nearly the answer"]
+//
+// Errors name the file and line, as "01-memory/labs.toml:12: …".
+package manifest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// FileName is the name of the manifest in each chapter directory.
+const FileName = "labs.toml"
+
+// Chapter is one parsed labs.toml.
+type Chapter struct {
+	Dir   string `toml:"-"` // chapter directory relative to the course root, such as "01-memory"
+	Title string `toml:"title"`
+	Labs  []Lab  `toml:"lab"`
+}
+
+// Lab is one [[lab]] entry.
+type Lab struct {
+	Name    string   `toml:"name"`
+	Title   string   `toml:"title"`
+	Points  int      `toml:"points"`
+	Edit    []string `toml:"edit"`
+	Timeout Duration `toml:"timeout"`
+	Hints   []string `toml:"hints"`
+
+	Chapter string `toml:"-"` // the chapter directory, such as "01-memory"
+	Line    int    `toml:"-"` // line of the entry's name key in labs.toml
+}
+
+// ID is the lab's path from the course root, such as
+// "01-memory/goroutine-leak"; it is how learners name a lab.
+func (l Lab) ID() string { return l.Chapter + "/" + l.Name }
+
+// Duration is a time.Duration written as a string ("20s") in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses a duration such as "20s".
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("timeout %q: want a duration such as \"20s\"", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// Error is a problem at a line of a manifest.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+var chapterDir = regexp.MustCompile(`^\d\d-[a-z0-9-]+$`)
+
+// Chapters reads the manifest of every chapter directory (NN-name) under
+// root, in order. Directories without a labs.toml are skipped.
+func Chapters(root string) ([]Chapter, error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, fmt.Errorf("reading course root: %w", err)
+	}
+	var out []Chapter
+	for _, e := range entries {
+		if !e.IsDir() || !chapterDir.MatchString(e.Name()) {
+			continue
+		}
+		path := filepath.Join(root, e.Name(), FileName)
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		ch, err := Load(root, e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ch)
+	}
+	return out, nil
+}
+
+// Load reads and checks root/dir/labs.toml.
+func Load(root, dir string) (Chapter, error) {
+	rel := filepath.ToSlash(filepath.Join(dir, FileName))
+	data, err := os.ReadFile(filepath.Join(root, dir, FileName))
+	if err != nil {
+		return Chapter{}, fmt.Errorf("reading manifest: %w", err)
+	}
+	return Parse(rel, dir, data)
+}
+
+// Parse decodes and checks a manifest's bytes. file is the name used in
+// errors; dir is the chapter directory.
+func Parse(file, dir string, data []byte) (Chapter, error) {
+	var ch Chapter
+	md, err := toml.Decode(string(data), &ch)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return Chapter{}, &Error{File: file, Line: perr.Position.Line, Msg: perr.Message}
+		}
+		return Chapter{}, &Error{File: file, Line: lineOfDecodeError(err, data), Msg: err.Error()}
+	}
+	if undec := md.Undecoded(); len(undec) > 0 {
+		key := undec[0].String()
+		return Chapter{}, &Error{File: file, Line: lineOfKey(data, undec[0][len(undec[0])-1], 0), Msg: fmt.Sprintf("unknown key %q (known: name, title, points, edit, timeout, hints)", key)}
+	}
+	ch.Dir = dir
+	if ch.Title == "" {
+		return Chapter{}, &Error{File: file, Line: 1, Msg: `missing title = "…" at the top`}
+	}
+	if len(ch.Labs) == 0 {
+		return Chapter{}, &Error{File: file, Msg: "no [[lab]] entries"}
+	}
+	seen := map[string]bool{}
+	headers := labHeaderLines(data)
+	for i := range ch.Labs {
+		l := &ch.Labs[i]
+		l.Chapter = dir
+		if i < len(headers) {
+			l.Line = headers[i]
+		}
+		if err := l.check(); err != "" {
+			return Chapter{}, &Error{File: file, Line: l.Line, Msg: fmt.Sprintf("lab %d (%s): %s", i+1, orUnnamed(l.Name), err)}
+		}
+		if seen[l.Name] {
+			return Chapter{}, &Error{File: file, Line: l.Line, Msg: fmt.Sprintf("lab %q is listed twice", l.Name)}
+		}
+		seen[l.Name] = true
+	}
+	return ch, nil
+}
+
+var labName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+// check returns what is wrong with the entry, or "".
+func (l *Lab) check() string {
+	switch {
+	case l.Name == "":
+		return `missing name = "…"`
+	case !labName.MatchString(l.Name):
+		return fmt.Sprintf("name %q: use lower-case letters, digits and dashes", l.Name)
+	case l.Title == "":
+		return `missing title = "…"`
+	case l.Points <= 0:
+		return "points must be a positive number"
+	case len(l.Edit) == 0:
+		return `missing edit = ["file.go", …], the files the learner changes`
+	case l.Timeout.Duration <= 0:
+		return `missing timeout = "20s"`
+	case len(l.Hints) < 2 || len(l.Hints) > 3:
+		return fmt.Sprintf("has %d hints; give 2 or 3, from a nudge to nearly the answer", len(l.Hints))
+	}
+	for _, f := range l.Edit {
+		if filepath.Base(f) != f || !strings.HasSuffix(f, ".go") || strings.HasSuffix(f, "_test.go") {
+			return fmt.Sprintf("edit %q: list .go files in the lab directory, not tests", f)
+		}
+	}
+	for i, h := range l.Hints {
+		if strings.TrimSpace(h) == "" {
+			return fmt.Sprintf("hint %d is empty", i+1)
+		}
+	}
+	return ""
+}
+
+func orUnnamed(s string) string {
+	if s == "" {
+		return "unnamed"
+	}
+	return s
+}
+
+// labHeaderLines returns the line numbers of the [[lab]] headers, in order.
+func labHeaderLines(data []byte) []int {
+	var out []int
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if strings.TrimSpace(string(line)) == "[[lab]]" {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
+// lineOfKey returns the first line at or after from that assigns key.
+func lineOfKey(data []byte, key string, from int) int {
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if i+1 < from {
+			continue
+		}
+		t := strings.TrimSpace(string(line))
+		if strings.HasPrefix(t, key) && strings.HasPrefix(strings.TrimSpace(t[len(key):]), "=") {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+var quoted = regexp.MustCompile(`"([^"]+)"`)
+
+// lineOfDecodeError finds the line of a type error, which BurntSushi/toml
+// reports without a position but with the key's name in quotes.
+func lineOfDecodeError(err error, data []byte) int {
+	for _, m := range quoted.FindAllStringSubmatch(err.Error(), -1) {
+		parts := strings.Split(m[1], ".")
+		if n := lineOfKey(data, parts[len(parts)-1], 0); n > 0 {
+			return n
+		}
+	}
+	return 0
+}
