@@ -27,68 +27,104 @@ func NoLeaks(t testing.TB, where string, opts ...goleak.Option) {
 		if err == nil {
 			return
 		}
-		leaks := summarizeLeaks(err.Error())
-		t.Errorf("goroutines left running: %d, budget 0; look at %s\n%s",
-			len(leaks), where, strings.Join(leaks, "\n"))
+		n, leaks := summarizeLeaks(err.Error())
+		figure := fmt.Sprint(n)
+		if n == 0 {
+			figure = "some"
+		}
+		t.Errorf("goroutines left running: %s, budget 0; look at %s\n%s",
+			figure, where, strings.Join(leaks, "\n"))
 	})
 }
 
 // Goroutines returns the number of goroutines that exist now.
 func Goroutines() int { return runtime.NumGoroutine() }
 
-var goroutineHeader = regexp.MustCompile(`^goroutine (\d+) \[([^\]]+)\]`)
+var (
+	// goroutineHeader matches the runtime's "goroutine 7 [chan send]:".
+	goroutineHeader = regexp.MustCompile(`^goroutine (\d+) \[([^\],]+)[^\]]*\]:?$`)
+	// goleakHeader matches goleak's "Goroutine 7 in state chan send, with
+	// pkg.f on top of the stack:", which may follow a "[" or a space.
+	goleakHeader = regexp.MustCompile(`^\[?\s*Goroutine (\d+) in state ([^,]+), with .* on top of the stack:$`)
+)
 
 // summarizeLeaks turns goleak's report, which holds one full stack for each
-// goroutine, into one line per goroutine: the first frame outside the
-// runtime, with its file and line, and the function that started it.
-func summarizeLeaks(report string) []string {
-	var out []string
-	for _, block := range strings.Split(report, "\n\n") {
-		lines := strings.Split(strings.TrimSpace(block), "\n")
-		start := -1
-		for i, l := range lines {
-			if goroutineHeader.MatchString(strings.TrimSpace(strings.TrimPrefix(l, "[Goroutine"))) || strings.Contains(l, "goroutine ") && strings.Contains(l, " [") && strings.HasSuffix(strings.TrimSpace(l), ":") {
-				start = i
-				break
-			}
-		}
-		if start < 0 {
+// goroutine, into one line per distinct place: the first frame outside the
+// runtime, its state, file and line, and the function that started it,
+// followed by "×N" when N goroutines are stuck at the same place. It returns
+// how many goroutines the report holds and those lines; if it can parse
+// nothing, it returns 0 and the report itself.
+func summarizeLeaks(report string) (int, []string) {
+	type leak struct{ state, fn, at, createdBy string }
+	var (
+		leaks  []leak
+		cur    *leak
+		frame  string
+		inCall bool
+	)
+	for _, raw := range strings.Split(report, "\n") {
+		l := strings.TrimSpace(raw)
+		if m := goleakHeader.FindStringSubmatch(l); m != nil {
+			leaks = append(leaks, leak{state: m[2]})
+			cur, frame, inCall = &leaks[len(leaks)-1], "", false
 			continue
 		}
-		header := lines[start]
-		state := ""
-		if m := goroutineHeader.FindStringSubmatch(strings.TrimSpace(header[strings.Index(header, "goroutine "):])); m != nil {
-			state = m[2]
-		}
-		fn, at, createdBy := "", "", ""
-		for i := start + 1; i+1 < len(lines); i += 2 {
-			name := strings.TrimSpace(lines[i])
-			loc := strings.TrimSpace(lines[i+1])
-			if strings.HasPrefix(name, "created by ") {
-				createdBy = strings.TrimPrefix(name, "created by ")
-				if j := strings.Index(createdBy, " in goroutine"); j >= 0 {
-					createdBy = createdBy[:j]
-				}
-				createdBy += " at " + shortLocation(loc)
-				break
+		if m := goroutineHeader.FindStringSubmatch(l); m != nil {
+			if cur == nil || cur.fn != "" || frame != "" {
+				leaks = append(leaks, leak{state: m[2]})
+				cur = &leaks[len(leaks)-1]
 			}
-			if fn == "" && !isRuntimeFrame(name) {
-				fn, at = trimArgs(name), shortLocation(loc)
-			}
+			frame, inCall = "", false
+			continue
 		}
+		if cur == nil || l == "" || l == "]" {
+			continue
+		}
+		if strings.HasPrefix(raw, "\t") || strings.HasPrefix(l, "/") {
+			// The location of the frame named on the line before.
+			switch {
+			case inCall && cur.createdBy == "":
+				cur.createdBy = frame + " at " + shortLocation(l)
+			case !inCall && cur.fn == "" && frame != "" && !isRuntimeFrame(frame):
+				cur.fn, cur.at = trimArgs(frame), shortLocation(l)
+			}
+			continue
+		}
+		frame = l
+		if name, ok := strings.CutPrefix(l, "created by "); ok {
+			if j := strings.Index(name, " in goroutine"); j >= 0 {
+				name = name[:j]
+			}
+			frame, inCall = name, true
+		}
+	}
+	if len(leaks) == 0 {
+		return 0, []string{report}
+	}
+	count := map[string]int{}
+	var order []string
+	for _, lk := range leaks {
+		fn := lk.fn
 		if fn == "" {
 			fn = "(runtime only)"
 		}
-		line := fmt.Sprintf("  - %s [%s] at %s", fn, state, at)
-		if createdBy != "" {
-			line += ", started by " + createdBy
+		line := fmt.Sprintf("  - %s [%s] at %s", fn, lk.state, lk.at)
+		if lk.createdBy != "" {
+			line += ", started by " + lk.createdBy
+		}
+		if count[line] == 0 {
+			order = append(order, line)
+		}
+		count[line]++
+	}
+	out := make([]string, 0, len(order))
+	for _, line := range order {
+		if n := count[line]; n > 1 {
+			line += fmt.Sprintf(" ×%d", n)
 		}
 		out = append(out, line)
 	}
-	if len(out) == 0 {
-		out = append(out, report)
-	}
-	return out
+	return len(leaks), out
 }
 
 func isRuntimeFrame(name string) bool {
