@@ -1,0 +1,262 @@
+package boundedcache
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/goperflabs/labs/internal/testkit"
+)
+
+// fakeClock is a clock the test moves by hand, so TTLs are tested without
+// sleeping.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// loader stands in for Render: it counts its calls and returns a value
+// that says which key it was for and how many times that key was loaded.
+type loader struct {
+	calls atomic.Int64
+	mu    sync.Mutex
+	per   map[string]int
+	pad   int // bytes of padding in each value
+}
+
+func newLoader(pad int) *loader { return &loader{per: map[string]int{}, pad: pad} }
+
+func (l *loader) load(key string) string {
+	l.calls.Add(1)
+	l.mu.Lock()
+	l.per[key]++
+	n := l.per[key]
+	l.mu.Unlock()
+	return valueFor(key, n, l.pad)
+}
+
+func (l *loader) loads(key string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.per[key]
+}
+
+// valueFor is what the n-th load of key returns.
+func valueFor(key string, n, pad int) string {
+	return fmt.Sprintf("%s#%d|", key, n) + strings.Repeat("x", pad)
+}
+
+func isValueOf(v, key string) bool { return strings.HasPrefix(v, key+"#") }
+
+func TestLenNeverExceedsCapacity(t *testing.T) {
+	const capacity, keys = 1000, 100_000
+	l := newLoader(0)
+	c := New(capacity, time.Hour, l.load, newFakeClock().Now)
+
+	maxLen, firstOver := 0, 0
+	for i := range keys {
+		key := fmt.Sprintf("sku-%d/en-GB", i)
+		if v := c.Get(key); !isValueOf(v, key) {
+			t.Fatalf("Get(%q) = %q, want the value loaded for that key", key, v)
+		}
+		n := c.Len()
+		if n > maxLen {
+			maxLen = n
+		}
+		if n > capacity && firstOver == 0 {
+			firstOver = i + 1
+		}
+	}
+	t.Logf("capacity %d, %d distinct keys: largest Len() seen = %d", capacity, keys, maxLen)
+	if maxLen > capacity {
+		t.Errorf("Len() reached %d after %d distinct keys (first over the capacity after %d), budget ≤ %d (the capacity given to New); "+
+			"look at Cache.Get in cache.go: nothing ever removes an entry, so the map grows with every new key",
+			maxLen, keys, firstOver, capacity)
+	}
+}
+
+func TestRetainedHeapIsBounded(t *testing.T) {
+	// 100,000 distinct keys with a ~512-byte value each: kept forever that
+	// is about 60 MiB; with 1,000 entries at most it is well under 1 MiB.
+	const capacity, keys = 1000, 100_000
+	const budget = 4 << 20
+	got := testkit.RetainedAtMost(t, budget, "Cache.Get in cache.go (the memo map: what ever removes an entry from it?)", func() any {
+		// A loader without bookkeeping, so only what the cache keeps counts.
+		load := func(key string) string { return valueFor(key, 1, 500) }
+		c := New(capacity, time.Hour, load, newFakeClock().Now)
+		for i := range keys {
+			c.Get(fmt.Sprintf("sku-%d/en-GB", i))
+		}
+		return c
+	})
+	t.Logf("heap retained by a cache of capacity %d after %d distinct keys: %s (budget %s)",
+		capacity, keys, testkit.Bytes(got), testkit.Bytes(budget))
+}
+
+func TestHotKeysStayCached(t *testing.T) {
+	// Half the traffic goes to 200 popular products, the other half to a
+	// long tail of keys that are each seen once. A cache that keeps what
+	// is used serves nearly every popular request from memory; one that
+	// throws everything away when it fills up does not.
+	const capacity, hot, requests = 1000, 200, 100_000
+	const want = 0.90
+	l := newLoader(0)
+	c := New(capacity, time.Hour, l.load, newFakeClock().Now)
+	rng := rand.New(rand.NewPCG(1, 2))
+	hotRequests, cold := 0, 0
+	for range requests {
+		var key string
+		if rng.IntN(2) == 0 {
+			key = fmt.Sprintf("hot-%d", rng.IntN(hot))
+			hotRequests++
+		} else {
+			key = fmt.Sprintf("tail-%d", cold)
+			cold++
+		}
+		if v := c.Get(key); !isValueOf(v, key) {
+			t.Fatalf("Get(%q) = %q, want the value loaded for that key", key, v)
+		}
+	}
+	hotLoads := 0
+	for i := range hot {
+		hotLoads += l.loads(fmt.Sprintf("hot-%d", i))
+	}
+	ratio := 1 - float64(hotLoads)/float64(hotRequests)
+	t.Logf("hot keys: %d requests, %d loads, hit ratio %.1f%% (gate ≥ %.0f%%); calls to load in all: %d",
+		hotRequests, hotLoads, 100*ratio, 100*want, l.calls.Load())
+	if ratio < want {
+		t.Errorf("hit ratio on the %d hot keys = %.1f%%, budget ≥ %.0f%% (%d loads for %d requests); "+
+			"look at how Cache.Get in cache.go chooses what to drop: evict the least recently used entry, one at a time",
+			hot, 100*ratio, 100*want, hotLoads, hotRequests)
+	}
+}
+
+func TestTTLIsHonoured(t *testing.T) {
+	const ttl = time.Minute
+	clock := newFakeClock()
+	l := newLoader(0)
+	c := New(10, ttl, l.load, clock.Now)
+
+	check := func(at string, wantLoads int) {
+		t.Helper()
+		v := c.Get("sku-1/en-GB")
+		want := valueFor("sku-1/en-GB", wantLoads, 0)
+		if got := l.loads("sku-1/en-GB"); got != wantLoads || v != want {
+			t.Fatalf("%s: Get returned %q after %d loads, want %q after %d loads (ttl %v); "+
+				"look at Cache.Get in cache.go: remember when each value was loaded (c.now()) and load it again once ttl has passed",
+				at, v, got, want, wantLoads, ttl)
+		}
+	}
+	check("first Get", 1)
+	clock.Advance(40 * time.Second)
+	check("40s after the load (fresh)", 1)
+	clock.Advance(30 * time.Second)
+	check("70s after the load, though read 30s ago (stale: ttl counts from the load)", 2)
+	clock.Advance(59 * time.Second)
+	check("59s after the second load (fresh)", 2)
+	clock.Advance(2 * time.Second)
+	check("61s after the second load (stale)", 3)
+}
+
+func TestConcurrentUse(t *testing.T) {
+	// Run with -race too: several goroutines read, load, evict and expire
+	// entries at the same time.
+	const capacity, keys, workers, perWorker = 200, 1000, 8, 5000
+	clock := newFakeClock()
+	l := newLoader(16)
+	c := New(capacity, time.Second, l.load, clock.Now)
+	var wg sync.WaitGroup
+	var wrong atomic.Int64
+	var maxLen atomic.Int64
+	for w := range workers {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), 7))
+			for i := range perWorker {
+				key := fmt.Sprintf("k%d", rng.IntN(keys))
+				if !isValueOf(c.Get(key), key) {
+					wrong.Add(1)
+				}
+				if w == 0 && i%100 == 0 {
+					clock.Advance(300 * time.Millisecond)
+				}
+				if i%500 == 0 { // Len is read concurrently as well
+					n := int64(c.Len())
+					for m := maxLen.Load(); n > m && !maxLen.CompareAndSwap(m, n); m = maxLen.Load() {
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := wrong.Load(); n > 0 {
+		t.Errorf("%d Gets returned a value that belongs to another key; look at Cache.Get in cache.go", n)
+	}
+	if n := max(int64(c.Len()), maxLen.Load()); n > capacity {
+		t.Errorf("during %d concurrent Gets over %d keys, Len() reached %d, budget ≤ %d (the capacity); look at Cache.Get in cache.go",
+			workers*perWorker, keys, n, capacity)
+	}
+}
+
+// BenchmarkGet replays a mix of traffic: every other request asks for one
+// of 200 popular keys, the others for a key never seen before (the long
+// tail: search terms, session IDs, product variants). Besides time and
+// allocations it reports the hit ratio, the entries held at the end and
+// the heap that stays live after the run, per request.
+func BenchmarkGet(b *testing.B) {
+	const hot, capacity = 200, 1000
+	hotKeys := make([]string, hot)
+	for i := range hotKeys {
+		hotKeys[i] = fmt.Sprintf("sku-%d/en-GB", i)
+	}
+	var loads atomic.Int64
+	c := New(capacity, time.Hour, func(key string) string {
+		loads.Add(1)
+		return Render(key)
+	}, nil)
+	before := liveHeap()
+	i := 0
+	for b.Loop() {
+		if i%2 == 0 {
+			c.Get(hotKeys[(i*7919)%hot])
+		} else {
+			c.Get(fmt.Sprintf("sku-%d/de-DE", i))
+		}
+		i++
+	}
+	b.StopTimer()
+	after := liveHeap()
+	b.ReportMetric(100*(1-float64(loads.Load())/float64(i)), "hit%")
+	b.ReportMetric(float64(c.Len()), "entries")
+	b.ReportMetric(float64(int64(after)-int64(before))/float64(i), "retained-B/op")
+	runtime.KeepAlive(c)
+}
+
+// liveHeap collects garbage and returns the bytes still reachable.
+func liveHeap() uint64 {
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
