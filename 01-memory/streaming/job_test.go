@@ -1,0 +1,130 @@
+package streaming
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime/metrics"
+	"testing"
+	"time"
+
+	"github.com/goperflabs/labs/internal/testkit"
+)
+
+// expected computes the report of Input(size, seed) from the orders the
+// generator produces, without writing or parsing any text.
+func expected(size int64, seed uint64) Report {
+	byRegion := make([]RegionTotals, len(Regions))
+	for i, name := range Regions {
+		byRegion[i].Region = name
+	}
+	rep := Report{Total: RegionTotals{Region: "all"}}
+	o := newOrders(size, seed)
+	for {
+		ord, _, ok := o.Next()
+		if !ok {
+			break
+		}
+		for _, t := range []*RegionTotals{&byRegion[ord.region], &rep.Total} {
+			t.Orders++
+			t.Units += int64(ord.qty)
+			t.RevenueCents += int64(ord.qty) * int64(ord.unitCents)
+		}
+	}
+	for _, t := range byRegion { // Regions is sorted, and so is this
+		if t.Orders > 0 {
+			rep.Regions = append(rep.Regions, t)
+		}
+	}
+	return rep
+}
+
+func sameReport(t *testing.T, got, want Report) {
+	t.Helper()
+	if got.String() != want.String() {
+		t.Errorf("the report is wrong; look at Run in job.go\ngot:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestReportIsRight(t *testing.T) {
+	for _, size := range []int64{0, 40, 41, 200, 64 << 10} {
+		got, err := Run(Input(size, 7))
+		if err != nil {
+			t.Fatalf("Run on a %d-byte log: %v", size, err)
+		}
+		sameReport(t, got, expected(size, 7))
+	}
+}
+
+func TestPeakHeap(t *testing.T) {
+	const budget = 32 << 20
+	size := int64(InputSize)
+	if testkit.RaceEnabled {
+		// The race detector makes every memory access several times
+		// slower; a quarter of the log is still 8× the budget.
+		size = InputSize / 4
+	}
+	in := &stopWhenOver{r: Input(size, 1), size: size, limit: 4 * budget}
+	var got Report
+	var err error
+	peak := testkit.PeakHeapAtMost(t, budget, "Run in job.go: io.ReadAll holds the whole 256 MiB log, and parse keeps a sale for every line", func() {
+		got, err = Run(in)
+	})
+	t.Logf("peak heap while reporting on a %s log: %s (budget %s)", testkit.Bytes(uint64(size)), testkit.Bytes(peak), testkit.Bytes(budget))
+	if errors.Is(err, errStopped) {
+		t.Fatalf("%v", err)
+	}
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	sameReport(t, got, expected(size, 1))
+}
+
+var errStopped = errors.New("the test stopped the input early")
+
+// stopWhenOver passes reads through until the heap holds more than limit
+// bytes, then fails them. A version that keeps the whole log in memory
+// would take many seconds and most of a GiB to fail; this way it fails in
+// a moment, having shown that it was on its way.
+type stopWhenOver struct {
+	r     io.Reader
+	size  int64 // of the log, for the message
+	limit uint64
+	read  int64
+	check int64 // read count at which to look at the heap next
+}
+
+func (s *stopWhenOver) Read(p []byte) (int, error) {
+	if s.read >= s.check {
+		s.check = s.read + 1<<20
+		m := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		metrics.Read(m)
+		if h := m[0].Value.Uint64(); h > s.limit {
+			return 0, fmt.Errorf("%w after %s of the %s log: the heap already held %s, more than 4× the budget",
+				errStopped, testkit.Bytes(uint64(s.read)), testkit.Bytes(uint64(s.size)), testkit.Bytes(h))
+		}
+	}
+	n, err := s.r.Read(p)
+	s.read += int64(n)
+	return n, err
+}
+
+// BenchmarkRun reports on a 64 MiB log per operation (a quarter of the
+// lab's input, to keep the broken version's runs short). Besides time and
+// allocation it reports the peak heap, sampled every millisecond.
+func BenchmarkRun(b *testing.B) {
+	const size = 64 << 20
+	b.SetBytes(size)
+	var err error
+	peak := testkit.PeakHeap(time.Millisecond, func() {
+		for b.Loop() {
+			if _, err = Run(Input(size, 1)); err != nil {
+				break
+			}
+		}
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-MiB")
+}
