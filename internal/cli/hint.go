@@ -1,0 +1,37 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+)
+
+// hint shows a lab's next hint and remembers that it did; once all are
+// shown, it repeats the last.
+func (a *app) hint(ctx context.Context, args []string) error {
+	fs := a.flags("hint")
+	targets, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(targets) != 1 {
+		return &usageError{"hint takes one lab, such as: go run ./cmd/perflab hint 01-memory/retention"}
+	}
+	l, err := a.course.Lab(targets[0])
+	if err != nil {
+		return err
+	}
+	st, err := a.loadState()
+	if err != nil {
+		return err
+	}
+	n := min(st.HintsShown[l.ID()]+1, len(l.Hints))
+	st.HintsShown[l.ID()] = n
+	if err := a.saveState(st); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s hint %d of %d: %s\n", a.bold(l.ID()), n, len(l.Hints), l.Hints[n-1])
+	if n < len(l.Hints) {
+		fmt.Fprintf(a.stdout, "%s\n", a.dim("run the same command again for the next hint"))
+	}
+	return nil
+}

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// reset restores every file of a lab to the version git holds at REV
+// (HEAD unless --from says otherwise), after copying the learner's current
+// files to .perflab/backup/<time>/. It also brings back a lab folder the
+// learner deleted. Nothing a learner wrote is lost.
+func (a *app) reset(ctx context.Context, args []string) error {
+	fs := a.flags("reset")
+	from := fs.String("from", "HEAD", "")
+	targets, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(targets) != 1 {
+		return &usageError{"reset takes one lab, such as: go run ./cmd/perflab reset 01-memory/retention"}
+	}
+	l, err := a.course.Lab(targets[0])
+	if err != nil {
+		return err
+	}
+	if _, err := exec.LookPath("git"); err != nil {
+		return fmt.Errorf("reset needs git, which is not on PATH: install git, or copy the files back by hand")
+	}
+	// Read every shipped file first, so that nothing is touched if git
+	// cannot give them all.
+	list, err := a.git(ctx, "ls-tree", "-r", "--name-only", *from, "--", l.ID()+"/")
+	if err != nil || len(bytes.TrimSpace(list)) == 0 {
+		return fmt.Errorf("git has no files of %s at %s; pass --from with a commit that has them, such as origin/main", l.ID(), *from)
+	}
+	shipped := map[string][]byte{}
+	for _, rel := range strings.Split(strings.TrimSpace(string(list)), "\n") {
+		out, err := a.git(ctx, "show", *from+":./"+rel)
+		if err != nil {
+			return fmt.Errorf("reading %s at %s from git: %w", rel, *from, err)
+		}
+		shipped[rel] = out
+	}
+	stamp := time.Now().Format("20060102-150405.000")
+	backup := filepath.Join(a.course.Root, ".perflab", "backup", stamp)
+	saved := 0
+	for rel, content := range shipped {
+		path := filepath.Join(a.course.Root, filepath.FromSlash(rel))
+		cur, err := os.ReadFile(path)
+		if os.IsNotExist(err) || bytes.Equal(cur, content) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s for the backup: %w", rel, err)
+		}
+		dst := filepath.Join(backup, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("making the backup folder: %w", err)
+		}
+		if err := os.WriteFile(dst, cur, 0o644); err != nil {
+			return fmt.Errorf("backing up %s: %w", rel, err)
+		}
+		saved++
+	}
+	for rel, content := range shipped {
+		path := filepath.Join(a.course.Root, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("restoring %s: %w", rel, err)
+		}
+		if err := os.WriteFile(path, content, 0o644); err != nil {
+			return fmt.Errorf("restoring %s: %w", rel, err)
+		}
+	}
+	if saved > 0 {
+		rel, _ := filepath.Rel(a.course.Root, backup)
+		fmt.Fprintf(a.stdout, "your changed files (%d) are saved in %s\n", saved, filepath.ToSlash(rel))
+	}
+	fmt.Fprintf(a.stdout, "restored %s (%d files) to the version at %s\n", l.ID(), len(shipped), *from)
+	return nil
+}
+
+func (a *app) git(ctx context.Context, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = a.course.Root
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("git %s: %s", args[0], bytes.TrimSpace(stderr.Bytes()))
+	}
+	return out, nil
+}

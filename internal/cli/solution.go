@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/pmezard/go-difflib/difflib"
+
+	"github.com/goperflabs/labs/internal/labrun"
+)
+
+// solution prints the reference solution of a lab as a unified diff
+// against the learner's files. It does so only once the lab passes, or
+// with --reveal, so that nobody sees it by accident.
+func (a *app) solution(ctx context.Context, args []string) error {
+	fs := a.flags("solution")
+	reveal := fs.Bool("reveal", false, "")
+	targets, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(targets) != 1 {
+		return &usageError{"solution takes one lab, such as: go run ./cmd/perflab solution 01-memory/retention"}
+	}
+	l, err := a.course.Lab(targets[0])
+	if err != nil {
+		return err
+	}
+	if !*reveal {
+		if err := a.checkRedis(ctx); err != nil {
+			return err
+		}
+		r, err := labrun.Run(ctx, a.course, l, a.testOptions())
+		if err != nil {
+			return err
+		}
+		if r.Outcome != labrun.Passed {
+			return fmt.Errorf("%s does not pass yet (%s), so its solution stays hidden; try `go run ./cmd/perflab hint %s`, or add --reveal to see it anyway", l.ID(), headline(r), l.ID())
+		}
+	}
+	for _, f := range l.Edit {
+		mine, err := os.ReadFile(a.course.Dir(l) + "/" + f)
+		if err != nil {
+			return fmt.Errorf("reading your %s: %w", f, err)
+		}
+		ref, err := os.ReadFile(a.course.SolutionFile(l, f))
+		if err != nil {
+			return fmt.Errorf("reading the solution for %s: %w", f, err)
+		}
+		diff, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+			A:        difflib.SplitLines(string(mine)),
+			B:        difflib.SplitLines(string(ref)),
+			FromFile: "yours/" + l.ID() + "/" + f,
+			ToFile:   "solution/" + l.ID() + "/" + f,
+			Context:  3,
+		})
+		if err != nil {
+			return fmt.Errorf("comparing %s: %w", f, err)
+		}
+		if diff == "" {
+			fmt.Fprintf(a.stdout, "%s/%s is the same as the reference solution\n", l.ID(), f)
+			continue
+		}
+		fmt.Fprint(a.stdout, diff)
+	}
+	return nil
+}

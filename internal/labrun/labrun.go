@@ -1,0 +1,212 @@
+// Package labrun runs one lab's tests with `go test -json` in a process
+// group of their own and says how the run ended: passed, failed in a test,
+// did not compile, timed out in a test, panicked, or crashed outside any
+// test.
+package labrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/goperflabs/labs/internal/course"
+	"github.com/goperflabs/labs/internal/manifest"
+	"github.com/goperflabs/labs/internal/proc"
+	"github.com/goperflabs/labs/internal/testjson"
+)
+
+// Outcome is how a lab's test run ended.
+type Outcome string
+
+// The outcomes, from best to worst.
+const (
+	Passed      Outcome = "passed"
+	Failed      Outcome = "failed"       // at least one test failed its assertions
+	Panicked    Outcome = "panicked"     // a test panicked
+	TimedOut    Outcome = "timed out"    // a test was still running at the time limit
+	BuildFailed Outcome = "build failed" // the lab or its tests did not compile
+	Crashed     Outcome = "crashed"      // the binary failed outside any test, or ran none
+)
+
+// Options change how a lab is run.
+type Options struct {
+	Overlay string   // a `go test -overlay` file, to test the reference solution
+	Race    bool     // build with -race
+	NoCache bool     // pass -count=1
+	Env     []string // added to the environment, such as PERFLAB_REDIS_URL=…
+	// BuildGrace is how long compiling may take before the test binary
+	// starts; 0 means 10 minutes (the first build of SQLite takes minutes).
+	BuildGrace time.Duration
+	OnEvent    func(testjson.Event)
+}
+
+// Failure is one failed test and what it said.
+type Failure struct {
+	Test     string
+	Messages []string
+	Panicked bool
+}
+
+// Result is what one run of a lab's tests showed.
+type Result struct {
+	Lab         manifest.Lab
+	Outcome     Outcome
+	Failures    []Failure // failed tests, leaves first
+	BuildErrors []string  // "file.go:12:3: message", paths relative to the course root
+	// TimedOutTest is the test still running at the time limit, and
+	// TimedOutAfter the limit.
+	TimedOutTest  string
+	TimedOutAfter time.Duration
+	Output        []string      // what the binary or go command printed outside any test
+	Elapsed       time.Duration // the test binary's run time, as go test reports it
+	Wall          time.Duration // the whole go test command, build included
+	MaxRSS        int64         // bytes; an upper bound, since compiler and linker count too
+	Passed        int           // tests that passed
+	Cached        bool          // go test reused a cached result
+}
+
+// ErrNoGo means the go command is not on PATH.
+var ErrNoGo = errors.New("the go command is not on PATH: install Go 1.26 from https://go.dev/dl/ and open a new shell")
+
+// Run runs the lab's tests and sums up the result. The error is for the
+// tool itself failing, not for failing tests.
+func Run(ctx context.Context, c *course.Course, l manifest.Lab, opts Options) (Result, error) {
+	res := Result{Lab: l}
+	if _, err := os.Stat(c.Dir(l)); err != nil {
+		return res, fmt.Errorf("lab %s: its folder %s is missing (deleted?); restore it with `git checkout -- %s` or `go run ./cmd/perflab reset %s`", l.ID(), l.ID(), l.ID(), l.ID())
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return res, ErrNoGo
+	}
+	args := []string{"test", "-json", "-timeout=" + l.Timeout.String()}
+	if opts.Race {
+		args = append(args, "-race")
+	}
+	if opts.NoCache {
+		args = append(args, "-count=1")
+	}
+	if opts.Overlay != "" {
+		args = append(args, "-overlay="+opts.Overlay)
+	}
+	args = append(args, "./"+l.ID())
+
+	pr, pw := io.Pipe()
+	g, err := proc.Start(ctx, proc.Spec{Dir: c.Root, Env: append(os.Environ(), opts.Env...), Name: goBin, Args: args, Output: pw})
+	if err != nil {
+		return res, err
+	}
+	grace := opts.BuildGrace
+	if grace <= 0 {
+		grace = 10 * time.Minute
+	}
+	g.Deadline(grace + l.Timeout.Duration)
+	onEvent := func(ev testjson.Event) {
+		if ev.Action == testjson.ActionStart && ev.Test == "" {
+			// The binary is running: its own -timeout alarm should fire
+			// first; this is the backstop.
+			g.Deadline(l.Timeout.Duration + 10*time.Second)
+		}
+		if opts.OnEvent != nil {
+			opts.OnEvent(ev)
+		}
+	}
+	type read struct {
+		exec *testjson.Execution
+		err  error
+	}
+	done := make(chan read, 1)
+	go func() {
+		e, err := testjson.Read(pr, testjson.Options{OnEvent: onEvent})
+		done <- read{e, err}
+	}()
+	pres, err := g.Wait()
+	pw.Close()
+	r := <-done
+	if err != nil {
+		return res, err
+	}
+	if r.err != nil {
+		return res, r.err
+	}
+	res.Wall, res.MaxRSS = pres.Wall, pres.MaxRSS
+	summarize(&res, r.exec, pres, c.Root)
+	return res, ctx.Err()
+}
+
+func summarize(res *Result, e *testjson.Execution, pres proc.Result, root string) {
+	var p *testjson.Package
+	for _, cand := range e.Packages() {
+		if strings.HasSuffix(cand.ImportPath, "/"+res.Lab.ID()) {
+			p = cand
+			break
+		}
+	}
+	if p == nil {
+		res.Outcome = Crashed
+		res.Output = e.Loose
+		if pres.Expired {
+			res.Outcome = TimedOut
+			res.TimedOutAfter = res.Lab.Timeout.Duration
+			res.Output = append(res.Output, "the build did not finish in time")
+		}
+		return
+	}
+	res.Elapsed = p.Elapsed
+	for _, l := range p.Output {
+		if strings.HasPrefix(l, "ok ") || strings.HasPrefix(l, "FAIL") || strings.HasPrefix(l, "PASS") {
+			if strings.Contains(l, "(cached)") {
+				res.Cached = true
+			}
+			continue
+		}
+		res.Output = append(res.Output, strings.TrimRight(l, "\n"))
+	}
+	for _, tc := range p.Tests() {
+		if tc.Status == testjson.StatusPass {
+			res.Passed++
+		}
+	}
+	for _, tc := range p.Failed() {
+		res.Failures = append(res.Failures, Failure{Test: tc.Name, Messages: tc.Messages(), Panicked: tc.Panicked})
+	}
+	switch {
+	case p.BuildFailed():
+		res.Outcome = BuildFailed
+		res.BuildErrors = p.BuildErrors
+	case p.Timeout > 0 || pres.Expired:
+		res.Outcome = TimedOut
+		res.TimedOutAfter = p.Timeout
+		if res.TimedOutAfter == 0 {
+			res.TimedOutAfter = res.Lab.Timeout.Duration
+		}
+		if u := p.Unfinished(); len(u) > 0 {
+			res.TimedOutTest = u[0].Name
+		}
+	case anyPanicked(res.Failures):
+		res.Outcome = Panicked
+	case len(res.Failures) > 0:
+		res.Outcome = Failed
+	case p.Status == testjson.StatusPass && res.Passed > 0:
+		res.Outcome = Passed
+	case p.Status == testjson.StatusPass || p.Status == testjson.StatusSkip:
+		res.Outcome = Crashed
+		res.Output = append(res.Output, "no test ran")
+	default:
+		res.Outcome = Crashed
+	}
+}
+
+func anyPanicked(fs []Failure) bool {
+	for _, f := range fs {
+		if f.Panicked {
+			return true
+		}
+	}
+	return false
+}

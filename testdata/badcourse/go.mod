@@ -1,0 +1,3 @@
+module example.com/badcourse
+
+go 1.26.0
