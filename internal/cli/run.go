@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"runtime"
 	"sync"
 	"time"
@@ -70,6 +71,12 @@ func (a *app) checkRedis(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("--redis %q is not a Redis URL (want redis://host:port/db): %v", a.redisURL, err)
 	}
+	// Dial first ourselves: go-redis logs each failed dial to stderr.
+	conn, err := net.DialTimeout("tcp", opt.Addr, 2*time.Second)
+	if err != nil {
+		return fmt.Errorf("cannot reach Redis at %s (%v); start it, or drop --redis and PERFLAB_REDIS_URL to use the embedded miniredis", a.redisURL, err)
+	}
+	conn.Close()
 	opt.DialTimeout = 2 * time.Second
 	opt.MaxRetries = -1
 	c := redis.NewClient(opt)

@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -131,7 +132,8 @@ func Parse(file, dir string, data []byte) (Chapter, error) {
 		if errors.As(err, &perr) {
 			return Chapter{}, &Error{File: file, Line: perr.Position.Line, Msg: perr.Message}
 		}
-		return Chapter{}, &Error{File: file, Line: lineOfDecodeError(err, data), Msg: err.Error()}
+		line, msg := decodeErrorLine(err, data)
+		return Chapter{}, &Error{File: file, Line: line, Msg: msg}
 	}
 	if undec := md.Undecoded(); len(undec) > 0 {
 		key := undec[0].String()
@@ -228,16 +230,16 @@ func lineOfKey(data []byte, key string, from int) int {
 	return 0
 }
 
-var quoted = regexp.MustCompile(`"([^"]+)"`)
+var decodeLine = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]*)"\): (.*)$`)
 
-// lineOfDecodeError finds the line of a type error, which BurntSushi/toml
-// reports without a position but with the key's name in quotes.
-func lineOfDecodeError(err error, data []byte) int {
-	for _, m := range quoted.FindAllStringSubmatch(err.Error(), -1) {
-		parts := strings.Split(m[1], ".")
-		if n := lineOfKey(data, parts[len(parts)-1], 0); n > 0 {
-			return n
-		}
+// decodeErrorLine finds the line and key of a type error, which
+// BurntSushi/toml reports as `toml: line 14 (last key "lab.points"): …`.
+func decodeErrorLine(err error, data []byte) (int, string) {
+	m := decodeLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0, err.Error()
 	}
-	return 0
+	line, _ := strconv.Atoi(m[1])
+	key := m[2][strings.LastIndex(m[2], ".")+1:]
+	return line, key + ": " + m[3]
 }
