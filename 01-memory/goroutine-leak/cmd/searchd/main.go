@@ -21,7 +21,7 @@ import (
 	_ "net/http/pprof" // registers /debug/pprof/ on http.DefaultServeMux
 	"os"
 	"os/signal"
-	"runtime"
+	"runtime/metrics"
 	"time"
 
 	search "github.com/goperflabs/labs/01-memory/goroutine-leak"
@@ -63,8 +63,24 @@ func main() {
 		}
 		json.NewEncoder(w).Encode(res)
 	})
+	// /stats reads a few figures from runtime/metrics, the runtime's
+	// cheap, stable statistics interface.
 	http.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
-		json.NewEncoder(w).Encode(map[string]int{"goroutines": runtime.NumGoroutine()})
+		samples := []metrics.Sample{
+			{Name: "/sched/goroutines:goroutines"},
+			{Name: "/memory/classes/heap/stacks:bytes"},
+			{Name: "/gc/heap/live:bytes"},
+			{Name: "/gc/cycles/total:gc-cycles"},
+		}
+		metrics.Read(samples)
+		out := map[string]uint64{}
+		for _, s := range samples {
+			if s.Value.Kind() == metrics.KindUint64 {
+				out[s.Name] = s.Value.Uint64()
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(out)
 	})
 
 	ln, err := net.Listen("tcp", *addr)
