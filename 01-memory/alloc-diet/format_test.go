@@ -246,7 +246,7 @@ func TestHugeBufferIsNotPooled(t *testing.T) {
 		}
 		if p.cap > limit {
 			t.Fatalf("after a %s record, Write put a %s with room for %s back into the pool, budget ≤ %s: "+
-				"one rare huge record would keep that much memory in the pool for every buffer it holds. "+
+				"the pool keeps it alive and hands it to records that need a few hundred bytes. "+
 				"Look at Formatter.Write in format.go: drop a buffer that grew past 64 KiB instead of putting it back",
 				testkit.Bytes(uint64(len(reference(huge)))), p.typ, testkit.Bytes(uint64(p.cap)), testkit.Bytes(limit))
 		}
