@@ -85,8 +85,8 @@ func TestNegativeEntryIsShortLived(t *testing.T) {
 		t.Fatalf("after Product(%d) found no such product, Redis holds nothing at %s: the next request goes to the database again. "+
 			"Look at Service.Product in products.go: store a marker for \"no such product\" under the product's key, with a short TTL", id, svc.Key(id))
 	case ttl <= 0:
-		t.Fatalf("the \"no such product\" entry %s has no expiry (PTTL %v), budget 0 < TTL ≤ %v; "+
-			"if the product is created later without going through the service, it would stay invisible forever. Give the marker a short TTL in products.go", svc.Key(id), ttl, budget)
+		t.Fatalf("the \"no such product\" entry %s has no expiry, budget 0 < TTL ≤ %v; "+
+			"if the product is created later without going through the service, it would stay invisible forever. Give the marker a short TTL in products.go", svc.Key(id), budget)
 	case ttl > budget:
 		t.Errorf("the \"no such product\" entry %s lives %v, budget ≤ %v; a missing product should be remembered briefly "+
 			"(seconds, not the lifetime of a real product). Look at the TTL of the marker in products.go", svc.Key(id), ttl, budget)

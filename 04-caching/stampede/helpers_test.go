@@ -2,6 +2,7 @@ package stampede
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -133,7 +134,11 @@ func (w *lockWatch) inspect(cmd redis.Cmder) {
 	w.lockSet.Add(1)
 	if !ttl {
 		w.mu.Lock()
-		w.noTTL = append(w.noTTL, strings.TrimSpace(strings.Join(strings.Fields(cmd.String()), " ")))
+		words := make([]string, len(args))
+		for i, a := range args {
+			words[i] = fmt.Sprint(a)
+		}
+		w.noTTL = append(w.noTTL, strings.Join(words, " "))
 		w.mu.Unlock()
 	}
 }
