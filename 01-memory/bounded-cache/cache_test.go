@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"runtime/metrics"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -63,10 +64,19 @@ func (l *loader) loads(key string) int {
 	return l.per[key]
 }
 
-// valueFor is what the n-th load of key returns.
+// valueFor is what the n-th load of key returns: a fresh string.
 func valueFor(key string, n, pad int) string {
-	return fmt.Sprintf("%s#%d|", key, n) + strings.Repeat("x", pad)
+	return key + "#" + strconv.Itoa(n) + "|" + padding[:pad]
 }
+
+var padding = strings.Repeat("x", 1024)
+
+// key returns prefix + i + suffix, such as "sku-17/en-GB".
+func key(prefix string, i int, suffix string) string {
+	return prefix + strconv.Itoa(i) + suffix
+}
+
+func keyOf(prefix string, i int) string { return key(prefix, i, "") }
 
 func isValueOf(v, key string) bool { return strings.HasPrefix(v, key+"#") }
 
@@ -77,7 +87,7 @@ func TestLenNeverExceedsCapacity(t *testing.T) {
 
 	maxLen, firstOver := 0, 0
 	for i := range keys {
-		key := fmt.Sprintf("sku-%d/en-GB", i)
+		key := key("sku-", i, "/en-GB")
 		if v := c.Get(key); !isValueOf(v, key) {
 			t.Fatalf("Get(%q) = %q, want the value loaded for that key", key, v)
 		}
@@ -107,7 +117,7 @@ func TestRetainedHeapIsBounded(t *testing.T) {
 		load := func(key string) string { return valueFor(key, 1, 500) }
 		c := New(capacity, time.Hour, load, newFakeClock().Now)
 		for i := range keys {
-			c.Get(fmt.Sprintf("sku-%d/en-GB", i))
+			c.Get(key("sku-", i, "/en-GB"))
 		}
 		return c
 	})
@@ -129,10 +139,10 @@ func TestHotKeysStayCached(t *testing.T) {
 	for range requests {
 		var key string
 		if rng.IntN(2) == 0 {
-			key = fmt.Sprintf("hot-%d", rng.IntN(hot))
+			key = keyOf("hot-", rng.IntN(hot))
 			hotRequests++
 		} else {
-			key = fmt.Sprintf("tail-%d", cold)
+			key = keyOf("tail-", cold)
 			cold++
 		}
 		if v := c.Get(key); !isValueOf(v, key) {
@@ -141,7 +151,7 @@ func TestHotKeysStayCached(t *testing.T) {
 	}
 	hotLoads := 0
 	for i := range hot {
-		hotLoads += l.loads(fmt.Sprintf("hot-%d", i))
+		hotLoads += l.loads(keyOf("hot-", i))
 	}
 	ratio := 1 - float64(hotLoads)/float64(hotRequests)
 	t.Logf("hot keys: %d requests, %d loads, hit ratio %.1f%% (gate ≥ %.0f%%); calls to load in all: %d",
@@ -194,7 +204,7 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(w), 7))
 			for i := range perWorker {
-				key := fmt.Sprintf("k%d", rng.IntN(keys))
+				key := keyOf("k", rng.IntN(keys))
 				if !isValueOf(c.Get(key), key) {
 					wrong.Add(1)
 				}

@@ -1,9 +1,6 @@
 package streaming
 
-import (
-	"io"
-	"strconv"
-)
+import "io"
 
 // InputSize is the size of the sales log the lab works on: 256 MiB.
 const InputSize = 256 << 20
@@ -38,15 +35,14 @@ type order struct {
 // orders yields the orders of a log of a given size, in order. The tests
 // use it to know what the log holds without parsing it.
 type orders struct {
-	left    int64 // bytes still allowed
-	state   uint64
-	next    order
-	scratch []byte
-	header  bool // Header already counted
+	left   int64 // bytes still allowed
+	state  uint64
+	next   order
+	header bool // Header already counted
 }
 
 func newOrders(size int64, seed uint64) *orders {
-	return &orders{left: size, state: seed, scratch: make([]byte, 0, 128)}
+	return &orders{left: size, state: seed}
 }
 
 // rand is splitmix64: small, fast and the same everywhere.
@@ -58,11 +54,11 @@ func (o *orders) rand() uint64 {
 	return z ^ (z >> 31)
 }
 
-// Next returns the next order and its line, or ok == false when the next
-// line would not fit. The line is valid until the following call.
-func (o *orders) Next() (ord order, line []byte, ok bool) {
+// Next returns the next order, or ok == false when its line would not
+// fit in what is left of the size.
+func (o *orders) Next() (ord order, ok bool) {
 	if !o.header && !o.takeHeader() {
-		return order{}, nil, false
+		return order{}, false
 	}
 	r := o.rand()
 	n := o.next
@@ -72,14 +68,12 @@ func (o *orders) Next() (ord order, line []byte, ok bool) {
 	n.sku = int((r >> 17) % 20000)
 	n.qty = 1 + int((r>>33)%5)
 	n.unitCents = 99 + int((r>>37)%25000)
-	line = appendLine(o.scratch[:0], n)
-	if int64(len(line)) > o.left {
-		return order{}, nil, false
+	if l := int64(lineLen(n)); l <= o.left {
+		o.left -= l
+		o.next = n
+		return n, true
 	}
-	o.left -= int64(len(line))
-	o.next = n
-	o.scratch = line
-	return n, line, true
+	return order{}, false
 }
 
 // takeHeader counts the header line against the size and reports whether
@@ -88,6 +82,23 @@ func (o *orders) takeHeader() bool {
 	o.header = true
 	o.left -= int64(len(Header))
 	return o.left >= 0
+}
+
+// lineLen is len(appendLine(nil, o)), worked out without writing it.
+func lineLen(o order) int {
+	return len("o-") + padded(o.id, 12) + 1 +
+		len("2026-01-") + padded(1+o.millis/1000/86400, 2) + len("Thh:mm:ss.mmmZ") + 1 +
+		len(Regions[o.region]) + len(",SKU-") + padded(int64(o.sku), 5) + 1 +
+		padded(int64(o.qty), 1) + 1 + padded(int64(o.unitCents), 1) + 1
+}
+
+// padded is how many characters appendPadded writes for v.
+func padded(v int64, width int) int {
+	n := 1
+	for ; v >= 10; v /= 10 {
+		n++
+	}
+	return max(n, width)
 }
 
 // appendLine appends the text line of o to dst.
@@ -101,9 +112,9 @@ func appendLine(dst []byte, o order) []byte {
 	dst = append(dst, ",SKU-"...)
 	dst = appendPadded(dst, int64(o.sku), 5)
 	dst = append(dst, ',')
-	dst = strconv.AppendInt(dst, int64(o.qty), 10)
+	dst = appendPadded(dst, int64(o.qty), 1)
 	dst = append(dst, ',')
-	dst = strconv.AppendInt(dst, int64(o.unitCents), 10)
+	dst = appendPadded(dst, int64(o.unitCents), 1)
 	return append(dst, '\n')
 }
 
@@ -125,13 +136,24 @@ func appendTime(dst []byte, millis int64) []byte {
 	return append(dst, 'Z')
 }
 
+// appendPadded appends the decimal digits of v (v >= 0), with leading
+// zeros up to width.
 func appendPadded(dst []byte, v int64, width int) []byte {
 	var b [20]byte
-	s := strconv.AppendInt(b[:0], v, 10)
-	for range width - len(s) {
-		dst = append(dst, '0')
+	i := len(b)
+	for {
+		i--
+		b[i] = byte('0' + v%10)
+		v /= 10
+		if v == 0 {
+			break
+		}
 	}
-	return append(dst, s...)
+	for len(b)-i < width {
+		i--
+		b[i] = '0'
+	}
+	return append(dst, b[i:]...)
 }
 
 // generator is the io.Reader that Input returns.
@@ -172,12 +194,12 @@ func (g *generator) fill() {
 		buf = append(buf, Header...)
 	}
 	for len(buf) < size {
-		_, line, ok := g.orders.Next()
+		o, ok := g.orders.Next()
 		if !ok {
 			g.done = true
 			break
 		}
-		buf = append(buf, line...)
+		buf = appendLine(buf, o)
 	}
 	g.chunk = buf
 	g.buf = buf

@@ -1,10 +1,12 @@
 package streaming
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"runtime/metrics"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,7 +23,7 @@ func expected(size int64, seed uint64) Report {
 	rep := Report{Total: RegionTotals{Region: "all"}}
 	o := newOrders(size, seed)
 	for {
-		ord, _, ok := o.Next()
+		ord, ok := o.Next()
 		if !ok {
 			break
 		}
@@ -53,6 +55,42 @@ func TestReportIsRight(t *testing.T) {
 			t.Fatalf("Run on a %d-byte log: %v", size, err)
 		}
 		sameReport(t, got, expected(size, 7))
+	}
+	for _, bad := range []string{
+		"o-1,2026-01-01T00:00:00.000Z,eu-west,SKU-00001,3\n",
+		"o-1,2026-01-01T00:00:00.000Z,eu-west,SKU-00001,three,1999\n",
+		"o-1,2026-01-01T00:00:00.000Z,eu-west,SKU-00001,3,19.99\n",
+	} {
+		if _, err := Run(strings.NewReader(Header + bad)); err == nil {
+			t.Errorf("Run accepted the malformed line %q; it must return an error (look at Run in job.go)", bad)
+		}
+	}
+}
+
+// TestInput checks the generator itself: a header, then well-formed lines,
+// as many as fit in the size and no more.
+func TestInput(t *testing.T) {
+	const size = 1 << 20
+	data, err := io.ReadAll(Input(size, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) > size || len(data) < size-100 {
+		t.Fatalf("Input(%d) gave %d bytes", size, len(data))
+	}
+	lines := bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
+	if string(lines[0])+"\n" != Header {
+		t.Fatalf("first line %q, want the header", lines[0])
+	}
+	o := newOrders(size, 3)
+	for i, l := range lines[1:] {
+		ord, ok := o.Next()
+		if !ok || string(l)+"\n" != string(appendLine(nil, ord)) || len(bytes.Split(l, []byte(","))) != 6 {
+			t.Fatalf("line %d: %q", i+2, l)
+		}
+	}
+	if _, ok := o.Next(); ok {
+		t.Fatal("the generator stopped before the size was used up")
 	}
 }
 
