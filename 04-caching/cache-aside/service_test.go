@@ -220,7 +220,7 @@ func BenchmarkProduct(b *testing.B) {
 				}
 				n++
 			}
-			b.ReportMetric(float64(f.db.Queries())/float64(n), "queries/op")
+			b.ReportMetric(1000*float64(f.db.Queries())/float64(n), "queries/1000ops")
 			b.ReportMetric(100*(1-float64(f.db.Queries())/float64(n)), "hit%")
 		})
 	}
