@@ -192,11 +192,15 @@ func TestTTLIsHonoured(t *testing.T) {
 
 func TestConcurrentUse(t *testing.T) {
 	// Run with -race too: several goroutines read, load, evict and expire
-	// entries at the same time.
-	const capacity, keys, workers, perWorker = 200, 1000, 8, 5000
+	// entries at the same time, and often miss the same key at once.
+	const capacity, keys, workers, perWorker = 200, 300, 8, 10000
 	clock := newFakeClock()
 	l := newLoader(16)
-	c := New(capacity, time.Second, l.load, clock.Now)
+	slowLoad := func(key string) string {
+		runtime.Gosched() // let other goroutines reach the same miss
+		return l.load(key)
+	}
+	c := New(capacity, time.Second, slowLoad, clock.Now)
 	var wg sync.WaitGroup
 	var wrong atomic.Int64
 	var maxLen atomic.Int64
@@ -205,10 +209,13 @@ func TestConcurrentUse(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(w), 7))
 			for i := range perWorker {
 				key := keyOf("k", rng.IntN(keys))
+				if i%2 == 0 {
+					key = keyOf("k", rng.IntN(8)) // a few keys everyone wants
+				}
 				if !isValueOf(c.Get(key), key) {
 					wrong.Add(1)
 				}
-				if w == 0 && i%100 == 0 {
+				if w == 0 && i%20 == 0 {
 					clock.Advance(300 * time.Millisecond)
 				}
 				if i%500 == 0 { // Len is read concurrently as well

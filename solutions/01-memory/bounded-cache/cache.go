@@ -67,8 +67,9 @@ func (c *Cache) Get(key string) string {
 		e := el.Value.(*entry)
 		if e.expires.IsZero() || c.now().Before(e.expires) {
 			c.order.MoveToFront(el)
+			v := e.value // read it under the lock: a later load may replace it
 			c.mu.Unlock()
-			return e.value
+			return v
 		}
 		c.remove(el) // stale
 	}
