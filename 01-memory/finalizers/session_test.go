@@ -1,0 +1,154 @@
+package finalizers
+
+import (
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/goperflabs/labs/internal/testkit"
+)
+
+// forget dials n sessions, writes to each and drops them all without
+// Close, as a caller with a bug would.
+func forget(t *Table, n int) {
+	msg := []byte("hello")
+	for range n {
+		s := Dial(t)
+		if _, err := s.Write(msg); err != nil {
+			panic(err)
+		}
+	}
+}
+
+// collectUntil runs the collector and waits, up to within, for cond. Cleanups
+// and finalizers run on their own goroutines after a collection has found
+// their objects unreachable, so runtime.GC returning says nothing about
+// whether they have run yet: a test has to wait for their effect.
+func collectUntil(within time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(within)
+	for {
+		runtime.GC()
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestForgottenSessionsReleaseTheirHandles(t *testing.T) {
+	const n, within = 1000, 3 * time.Second
+	table := NewTable()
+	forget(table, n)
+	ok := collectUntil(within, func() bool { open, _, _ := table.Stats(); return open == 0 })
+	open, released, double := table.Stats()
+	t.Logf("%d forgotten sessions: %d handles released, %d still open, %d double releases", n, released, open, double)
+	if !ok {
+		t.Errorf("%d of %d handles still open %v after their sessions became unreachable (collecting every 10ms), budget 0; "+
+			"look at Dial in session.go: a finalizer on an object that is part of a cycle (Session -> conn -> Session) never runs, "+
+			"and the cycle is never freed. runtime.AddCleanup does not have that problem, as long as its argument does not lead back to the Session",
+			open, n, within)
+	}
+	if double > 0 {
+		t.Errorf("%d handles were released twice; look at Dial and Close in session.go", double)
+	}
+}
+
+func TestForgottenSessionsAreFreed(t *testing.T) {
+	// 2,000 forgotten sessions with a 4 KiB buffer each: about 8 MiB if
+	// they are never freed.
+	const n, budget = 2000, 1 << 20
+	got := testkit.RetainedAtMost(t, budget,
+		"Dial in session.go: objects with a finalizer are kept for at least one more collection (forever, in a cycle); "+
+			"runtime.AddCleanup lets the first collection that finds them unreachable free them",
+		func() any {
+			forget(NewTable(), n)
+			return nil
+		})
+	t.Logf("heap retained after one collection by %d forgotten sessions: %s (budget %s)", n, testkit.Bytes(got), testkit.Bytes(budget))
+}
+
+func TestCloseReleasesOnce(t *testing.T) {
+	const n = 200
+	table := NewTable()
+	sessions := make([]*Session, n)
+	for i := range sessions {
+		sessions[i] = Dial(table)
+		if _, err := sessions[i].Write([]byte("hi")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range sessions {
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if err := s.Close(); !errors.Is(err, ErrClosed) {
+			t.Fatalf("second Close returned %v, want ErrClosed", err)
+		}
+		if _, err := s.Write([]byte("late")); !errors.Is(err, ErrClosed) {
+			t.Fatalf("Write after Close returned %v, want ErrClosed", err)
+		}
+	}
+	if open, released, _ := table.Stats(); open != 0 || released != n {
+		t.Fatalf("after closing all %d sessions: %d handles open, %d released; Close must release at once (look at Close in session.go)", n, open, released)
+	}
+
+	// Now let the closed sessions become garbage. A safety net that was
+	// not disarmed by Close would release their handles a second time.
+	// Wait for a signal that a collection has found them unreachable and
+	// that cleanups queued by it have started to run: a cleanup of the
+	// test's own, on an object dropped at the same time.
+	sessions = nil
+	signal := make(chan struct{})
+	runtime.AddCleanup(new([64]byte), func(ch chan struct{}) { close(ch) }, signal)
+	seen := collectUntil(3*time.Second, func() bool {
+		select {
+		case <-signal:
+			return true
+		default:
+			return false
+		}
+	})
+	if !seen {
+		t.Fatal("the test's own cleanup did not run within 3s")
+	}
+	collectUntil(50*time.Millisecond, func() bool { return false }) // a few more cycles for stragglers
+	if _, _, double := table.Stats(); double > 0 {
+		t.Errorf("%d of %d closed sessions had their handle released again after they became garbage, budget 0; "+
+			"look at Close in session.go: disarm the safety net (runtime.SetFinalizer(s, nil), or Stop on the runtime.Cleanup) when closing by hand",
+			double, n)
+	}
+}
+
+// BenchmarkDialClose measures the normal, correct use: Dial, one Write,
+// Close. After the loop it forgets 2,000 sessions, collects, waits up to
+// a second for the safety net and reports how many handles are still
+// open and how much heap those sessions still hold.
+func BenchmarkDialClose(b *testing.B) {
+	table := NewTable()
+	msg := []byte("hello")
+	for b.Loop() {
+		s := Dial(table)
+		if _, err := s.Write(msg); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+
+	const n = 2000
+	leak := NewTable()
+	retained := testkit.Retained(func() any {
+		forget(leak, n)
+		collectUntil(time.Second, func() bool { open, _, _ := leak.Stats(); return open == 0 })
+		return nil
+	})
+	open, _, _ := leak.Stats()
+	b.ReportMetric(float64(open)/n*100, "leaked-handles-%")
+	b.ReportMetric(float64(retained)/n, "retained-B/forgotten")
+}
