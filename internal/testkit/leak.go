@@ -23,6 +23,7 @@ func NoLeaks(t testing.TB, where string, opts ...goleak.Option) {
 	t.Helper()
 	opts = append([]goleak.Option{goleak.IgnoreCurrent()}, opts...)
 	t.Cleanup(func() {
+		t.Helper()
 		err := goleak.Find(opts...)
 		if err == nil {
 			return
