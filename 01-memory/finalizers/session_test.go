@@ -49,8 +49,9 @@ func TestForgottenSessionsReleaseTheirHandles(t *testing.T) {
 	if !ok {
 		t.Errorf("%d of %d handles still open %v after their sessions became unreachable (collecting every 10ms), budget 0; "+
 			"look at Dial in session.go: a finalizer on an object that is part of a cycle (Session -> conn -> Session) never runs, "+
-			"and the cycle is never freed. runtime.AddCleanup does not have that problem, as long as its argument does not lead back to the Session",
-			open, n, within)
+			"and the cycle is never freed (GODEBUG=checkfinalizers=1 go test -run %s says so). "+
+			"runtime.AddCleanup does not have that problem, as long as its argument does not lead back to the Session",
+			open, n, within, t.Name())
 	}
 	if double > 0 {
 		t.Errorf("%d handles were released twice; look at Dial and Close in session.go", double)
