@@ -173,7 +173,7 @@ func TestBadInputGetsOneClearLine(t *testing.T) {
 		want string
 	}{
 		{"unknown lab", fixtureCourse, []string{"check", "01-fixtures/fail"}, `unknown lab "01-fixtures/fail"; did you mean 01-fixtures/fails`},
-		{"bare lab name", fixtureCourse, []string{"hint", "hang"}, "did you mean 01-fixtures/hangs"},
+		{"misspelt bare lab name", fixtureCourse, []string{"hint", "hang"}, "did you mean 01-fixtures/hangs"},
 		{"unknown command", fixtureCourse, []string{"chek"}, `unknown command "chek"`},
 		{"malformed manifest", filepath.Join("..", "..", "testdata", "badcourse"), []string{"list"}, "01-broken/labs.toml:14: points: incompatible types"},
 		{"outside the repository", t.TempDir(), []string{"list"}, "not inside the course"},

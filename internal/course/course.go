@@ -93,7 +93,7 @@ func (c *Course) Resolve(targets []string) ([]manifest.Lab, error) {
 		t = strings.TrimSuffix(t, "/...")
 		matched := false
 		for _, l := range all {
-			if t == "all" || t == "." || t == l.ID() || t == l.Chapter {
+			if t == "all" || t == "." || t == l.ID() || t == l.Chapter || t == l.Name && c.unique(l.Name) {
 				want[l.ID()] = true
 				matched = true
 			}
@@ -109,6 +109,18 @@ func (c *Course) Resolve(targets []string) ([]manifest.Lab, error) {
 		}
 	}
 	return out, nil
+}
+
+// unique reports whether exactly one lab is called name, so that a
+// learner may leave the chapter out.
+func (c *Course) unique(name string) bool {
+	n := 0
+	for _, l := range c.Labs() {
+		if l.Name == name {
+			n++
+		}
+	}
+	return n == 1
 }
 
 // Lab resolves one target that must name exactly one lab.

@@ -34,6 +34,7 @@ func TestResolve(t *testing.T) {
 	assert.Equal(t, ids("01-fixtures"), ids())
 	assert.Equal(t, []string{"01-fixtures/fails"}, ids("01-fixtures/fails"))
 	assert.Equal(t, []string{"01-fixtures/fails"}, ids("./01-fixtures/fails/"), "shell completion adds ./ and /")
+	assert.Equal(t, []string{"01-fixtures/fails"}, ids("fails"), "a lab's name alone, when no other lab has it")
 	assert.Equal(t, []string{"01-fixtures/passes", "01-fixtures/fails"}, ids("01-fixtures/fails", "01-fixtures/passes", "01-fixtures/fails"),
 		"teaching order, no repeats")
 }
@@ -42,7 +43,7 @@ func TestUnknownTargetSuggestsClosest(t *testing.T) {
 	c := fixture(t)
 	for target, want := range map[string]string{
 		"01-fixtures/hang":  "did you mean 01-fixtures/hangs",
-		"panics":            "did you mean 01-fixtures/panics",
+		"panic":             "did you mean 01-fixtures/panics",
 		"01-fixture":        "did you mean 01-fixtures",
 		"zzzzzzzzzzzzzzzzz": "run `go run ./cmd/perflab list` to see them all",
 	} {
