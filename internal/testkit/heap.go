@@ -45,8 +45,8 @@ func RetainedAtMost(t testing.TB, budget uint64, where string, build func() any)
 	t.Helper()
 	got := Retained(build)
 	if got > budget {
-		t.Errorf("heap retained after GC = %s, budget ≤ %s; look at %s (go test -run %s -memprofile mem.pprof, then go tool pprof -sample_index=inuse_space mem.pprof)",
-			Bytes(got), Bytes(budget), where, t.Name())
+		t.Errorf("heap retained after GC = %s, budget ≤ %s; look at %s (a heap profile taken while the memory is still reachable shows who allocated it: go tool pprof -sample_index=inuse_space; the lab's README shows how to take one)",
+			Bytes(got), Bytes(budget), where)
 	}
 	return got
 }
