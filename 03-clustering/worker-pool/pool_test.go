@@ -133,7 +133,7 @@ func TestRunUsesEveryProcessor(t *testing.T) {
 	// (runtime.GOMAXPROCS(0)), not count the CPUs itself.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	for _, tc := range []struct {
-		name         string
+		name          string
 		workers, want int
 	}{
 		{"default (GOMAXPROCS=4)", 0, 4},
