@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -176,7 +177,8 @@ func TestRunStopsOnCancel(t *testing.T) {
 }
 
 // BenchmarkRun stretches a batch of 32 passwords with the default pool.
-// max-workers is the most jobs running at once.
+// max-workers is the most jobs running at once; cores-busy is the CPU time
+// the process used (getrusage) per second of wall time.
 func BenchmarkRun(b *testing.B) {
 	jobs := batch(32, 4000)
 	var active, peak atomic.Int64
@@ -188,11 +190,16 @@ func BenchmarkRun(b *testing.B) {
 		return Stretch(j)
 	}}
 	ctx := context.Background()
+	var ru0, ru1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	for b.Loop() {
 		if _, err := p.Run(ctx, jobs); err != nil {
 			b.Fatal(err)
 		}
 	}
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+	b.ReportMetric(cpu.Seconds()/b.Elapsed().Seconds(), "cores-busy")
 	b.ReportMetric(float64(peak.Load()), "max-workers")
 	b.ReportMetric(float64(len(jobs)*b.N)/b.Elapsed().Seconds(), "jobs/s")
 }
