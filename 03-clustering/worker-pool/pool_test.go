@@ -91,13 +91,14 @@ func (g *gauge) work(j Job) Result {
 }
 
 // peakWorkers runs jobs through p with a gauge and returns the most calls
-// of Work that were running at the same time. It waits up to a second for
-// want calls to start, then a moment more for any extra ones, then lets
-// them all finish.
-func peakWorkers(t *testing.T, p *Pool, jobs []Job, want int) int {
+// of Work that were running at the same time, and how many goroutines Run
+// had started by then. It waits up to two seconds for want calls to start,
+// then a moment more for any extra ones, then lets them all finish.
+func peakWorkers(t *testing.T, p *Pool, jobs []Job, want int) (peak, goroutines int) {
 	t.Helper()
 	g := &gauge{release: make(chan struct{})}
 	p.Work = g.work
+	before := runtime.NumGoroutine()
 	type out struct {
 		res []Result
 		err error
@@ -107,10 +108,13 @@ func peakWorkers(t *testing.T, p *Pool, jobs []Job, want int) int {
 		res, err := p.Run(context.Background(), jobs)
 		done <- out{res, err}
 	}()
-	for deadline := time.Now().Add(time.Second); g.active.Load() < int64(want) && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(2 * time.Second); g.active.Load() < int64(want) && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
 	}
 	time.Sleep(50 * time.Millisecond) // room for a pool that starts too many
+	// Every goroutine started since before, minus the one above that calls
+	// Run: the pool's own goroutines, whether they compute or wait.
+	goroutines = runtime.NumGoroutine() - before - 1
 	close(g.release)
 	select {
 	case o := <-done:
@@ -121,7 +125,7 @@ func peakWorkers(t *testing.T, p *Pool, jobs []Job, want int) int {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("Run did not return within 10s of its jobs being let through; look at %s", where)
 	}
-	return int(g.peak.Load())
+	return int(g.peak.Load()), goroutines
 }
 
 // TestRunUsesEveryProcessor requires Run to keep exactly as many jobs
@@ -130,20 +134,29 @@ func peakWorkers(t *testing.T, p *Pool, jobs []Job, want int) int {
 // memory and latency, since no more than GOMAXPROCS can compute at once.
 func TestRunUsesEveryProcessor(t *testing.T) {
 	testkit.NoLeaks(t, where)
-	// 4 whatever this machine has: the pool must ask the scheduler
-	// (runtime.GOMAXPROCS(0)), not count the CPUs itself.
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	// 4 whatever this machine has (6 on a 4-CPU machine): never the CPU
+	// count, so the pool must ask the scheduler (runtime.GOMAXPROCS(0))
+	// rather than count the CPUs itself.
+	procs := 4
+	if runtime.NumCPU() == procs {
+		procs = 6
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 	for _, tc := range []struct {
 		name          string
 		workers, want int
 	}{
-		{"default (GOMAXPROCS=4)", 0, 4},
+		{fmt.Sprintf("default (GOMAXPROCS=%d)", procs), 0, procs},
 		{"Workers=3", 3, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := peakWorkers(t, &Pool{Workers: tc.workers}, batch(40, 50), tc.want)
+			got, goroutines := peakWorkers(t, &Pool{Workers: tc.workers}, batch(40, 50), tc.want)
 			if got != tc.want {
 				t.Errorf("%s: at most %d jobs ran at the same time, want exactly %d (≥ 2 to use more than one core, ≤ the worker count so a batch of 40 does not become 40 goroutines); look at %s", tc.name, got, tc.want, where)
+			}
+			// The workers, plus one to feed them if Run does not do it itself.
+			if budget := tc.want + 1; goroutines > budget {
+				t.Errorf("%s: Run had %d goroutines while %d jobs ran, budget %d: start the workers once and hand them jobs, not a goroutine per job that waits for its turn; look at %s", tc.name, goroutines, got, budget, where)
 			}
 		})
 	}
