@@ -82,6 +82,10 @@ func bytesPerRun(runs int, f func()) uint64 {
 
 const profileHint = "go test -run '^$' -bench . -memprofile /tmp/mem.pprof ./02-profiling/heap-profile, then go tool pprof -sample_index=alloc_space -top /tmp/mem.pprof and -list"
 
+// gateRuns is how many calls the gates below average over, after one
+// warm-up call.
+const gateRuns = 20
+
 // testPages returns n different pages of 8 KiB, from seed first on, and
 // what the reference makes of each. The gates below give every call a page
 // that no call before it has seen, as the import job does, so a cache of
@@ -99,10 +103,10 @@ func testPages(n int, first uint64) (pages, want []string) {
 // 8 KiB page. The output needs about as many bytes as the input; budget
 // three times the input.
 func TestSanitizeAllocatedBytes(t *testing.T) {
-	pages, want := testPages(64, 100)
+	pages, want := testPages(gateRuns+1, 100)
 	budget := uint64(3 * 8 << 10)
 	next := 0
-	got := bytesPerRun(50, func() {
+	got := bytesPerRun(gateRuns, func() {
 		if Sanitize(pages[next]) != want[next] {
 			t.Fatal("Sanitize's output differs from the reference")
 		}
@@ -123,10 +127,10 @@ func TestSanitizeAllocatedBytes(t *testing.T) {
 // TestSanitizeAllocations gates the number of allocations per Sanitize of
 // an 8 KiB page: the output string, and a little room.
 func TestSanitizeAllocations(t *testing.T) {
-	pages, want := testPages(64, 200)
+	pages, want := testPages(gateRuns+1, 200)
 	const budget = 4
 	next := 0
-	got := testing.AllocsPerRun(50, func() {
+	got := testing.AllocsPerRun(gateRuns, func() {
 		if Sanitize(pages[next]) != want[next] {
 			t.Fatal("Sanitize's output differs from the reference")
 		}
