@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/goperflabs/labs/internal/catalog"
+	"github.com/goperflabs/labs/internal/testkit"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -185,4 +186,50 @@ func checkBurstResults(t *testing.T, id int64, products []catalog.Product, errs 
 	if bad > 1 {
 		t.Errorf("… and %d more callers got a wrong result", bad-1)
 	}
+}
+
+// ownCalls counts, for one instance, the round trips it makes besides each
+// tagged caller's first GET (lock attempts, polls, re-checks, fills); the
+// commands go-redis sends by itself to open a connection are not counted.
+// Two instances of a real application are two processes that share only
+// Redis, so each has to ask Redis something more than its callers' first
+// GETs to learn that the other one is loading. An instance that asks
+// nothing more was served through memory the two Services share inside the
+// test process, such as a package-level singleflight.Group.
+type ownCalls struct {
+	rt *testkit.RoundTrips
+
+	mu   sync.Mutex
+	seen map[int]bool
+}
+
+// countOwnCalls installs an ownCalls on c.
+func countOwnCalls(c *redis.Client) *ownCalls {
+	o := &ownCalls{rt: testkit.CountRoundTrips(c), seen: map[int]bool{}}
+	c.AddHook(o)
+	return o
+}
+
+func (o *ownCalls) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (o *ownCalls) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+func (o *ownCalls) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if who, tagged := ctx.Value(callerKey{}).(int); tagged && cmd.Name() == "get" {
+			o.mu.Lock()
+			o.seen[who] = true
+			o.mu.Unlock()
+		}
+		return next(ctx, cmd)
+	}
+}
+
+// count returns the round trips beyond the tagged callers' first GETs.
+func (o *ownCalls) count() int64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.rt.Count() - int64(len(o.seen))
 }

@@ -61,10 +61,12 @@ func TestStampedeTwoInstances(t *testing.T) {
 	barrier := newMissBarrier(callers)
 	locks := &lockWatch{}
 	var services []*Service
+	var own []*ownCalls
 	for range 2 {
 		rdb := r.NewClient()
 		rdb.AddHook(barrier)
 		rdb.AddHook(locks)
+		own = append(own, countOwnCalls(rdb))
 		services = append(services, NewService(rdb, r.Prefix, db))
 	}
 
@@ -79,6 +81,19 @@ func TestStampedeTwoInstances(t *testing.T) {
 			"take a short lock in Redis (SET <key>:lock <token> NX PX …); the instance that does not get it polls Redis for the value instead. "+
 			"Watch it with: redis-cli MONITOR while running go test -run TestStampedeTwoInstances ./04-caching/stampede against a real Redis",
 			callers, queries)
+	}
+	// Each instance must find out through Redis that the other is loading.
+	// If one sent nothing after its callers' first GETs, its callers were
+	// answered through memory the two Services share in this process, which
+	// two real instances (two processes) do not have.
+	for i, o := range own {
+		if n := o.count(); n == 0 {
+			t.Errorf("instance %d sent Redis nothing after its callers' first GETs (0 lock attempts, polls or fills), yet its callers got the product: "+
+				"they were served by the other instance's load through memory the two Services share inside this test process "+
+				"(a package-level singleflight.Group, mutex or map). Real instances are separate processes that share only Redis. "+
+				"Look at products.go: keep the singleflight.Group in the Service struct, and coordinate the instances with the lock in Redis",
+				i+1)
+		}
 	}
 	if len(locks.noTTL) > 0 {
 		t.Errorf("a lock was taken with no expiry (%q); if the instance holding it crashed, no one would ever load the key again. "+
