@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -78,6 +79,23 @@ func start(t *testing.T, n int) (*Supervisor, string) {
 		Workers: n,
 		Command: func() *exec.Cmd { return exec.Command(os.Args[0], "-test.run=^$") },
 	}
+	cleanup(t, s)
+	addr, err := s.Start()
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if !testkit.Poll(t, 5*time.Second, "every worker to start", func() (bool, string) {
+		pids := s.Pids()
+		return !slices.Contains(pids, 0), fmt.Sprintf("Pids() = %v", pids)
+	}) {
+		t.FailNow()
+	}
+	return s, addr
+}
+
+// cleanup shuts s down when t ends and kills any child process still
+// running after that.
+func cleanup(t *testing.T, s *Supervisor) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
@@ -92,17 +110,6 @@ func start(t *testing.T, n int) (*Supervisor, string) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})
-	addr, err := s.Start()
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	if !testkit.Poll(t, 5*time.Second, "every worker to start", func() (bool, string) {
-		pids := s.Pids()
-		return !slices.Contains(pids, 0), fmt.Sprintf("Pids() = %v", pids)
-	}) {
-		t.FailNow()
-	}
-	return s, addr
 }
 
 // send makes n GET requests to the front address, one after the other,
@@ -240,6 +247,39 @@ func TestShutdownLeavesNoWorkers(t *testing.T) {
 	if _, err := http.Get("http://" + addr + "/"); err == nil {
 		t.Errorf("the front address %s still answers after Shutdown", addr)
 	}
+}
+
+// TestCrashingWorkerBacksOff runs, for two seconds, one "worker" that
+// exits with status 1 as soon as it starts (false(1)), as a worker with a
+// bad config or a port in use would. Restarting it is right; restarting it as fast as the machine
+// can fork is a fork loop that burns a core and floods the log. It passes
+// as shipped (no restarts at all): keep it passing when you add them.
+func TestCrashingWorkerBacksOff(t *testing.T) {
+	testkit.NoLeaks(t, "Supervisor in supervisor.go")
+	var started atomic.Int32
+	s := &Supervisor{
+		Workers: 1,
+		Command: func() *exec.Cmd {
+			started.Add(1)
+			return exec.Command("false")
+		},
+	}
+	cleanup(t, s)
+	if _, err := s.Start(); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	const window, budget = 2 * time.Second, 20
+	time.Sleep(window)
+	n := started.Load()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown: %v; a supervisor waiting to restart a crashed worker should still stop within 5s", err)
+	}
+	if n > budget {
+		t.Errorf("a worker that exits as soon as it starts was started %d times in %v, budget %d: pause before each restart and double the pause while the worker keeps dying young; look at Supervisor.run in supervisor.go", n, window, budget)
+	}
+	t.Logf("a worker that crashes on start was started %d times in %v (budget %d)", n, window, budget)
 }
 
 // BenchmarkFront sends requests through the front of a 3-worker cluster

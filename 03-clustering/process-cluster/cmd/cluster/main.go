@@ -4,10 +4,11 @@
 //
 //	go run ./03-clustering/process-cluster/cmd/cluster
 //
-// With -serve it only starts the cluster and serves on -addr until Ctrl-C:
+// With -serve it only starts the cluster and serves until Ctrl-C on the
+// front address it prints ("front on 127.0.0.1:PORT"):
 //
 //	go run ./03-clustering/process-cluster/cmd/cluster -serve
-//	curl -s 127.0.0.1:8080/
+//	curl -s 127.0.0.1:PORT/
 //
 // Everything listens on 127.0.0.1 only.
 package main
