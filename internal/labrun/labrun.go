@@ -39,6 +39,9 @@ type Options struct {
 	Race    bool     // build with -race
 	NoCache bool     // pass -count=1
 	Env     []string // added to the environment, such as PERFLAB_REDIS_URL=…
+	// Timeout replaces the lab's time limit when set; -race runs need
+	// more, since the race detector slows code down several times.
+	Timeout time.Duration
 	// BuildGrace is how long compiling may take before the test binary
 	// starts; 0 means 10 minutes (the first build of SQLite takes minutes).
 	BuildGrace time.Duration
@@ -84,7 +87,11 @@ func Run(ctx context.Context, c *course.Course, l manifest.Lab, opts Options) (R
 	if err != nil {
 		return res, ErrNoGo
 	}
-	args := []string{"test", "-json", "-timeout=" + l.Timeout.String()}
+	limit := l.Timeout.Duration
+	if opts.Timeout > 0 {
+		limit = opts.Timeout
+	}
+	args := []string{"test", "-json", "-timeout=" + limit.String()}
 	if opts.Race {
 		args = append(args, "-race")
 	}
@@ -105,12 +112,12 @@ func Run(ctx context.Context, c *course.Course, l manifest.Lab, opts Options) (R
 	if grace <= 0 {
 		grace = 10 * time.Minute
 	}
-	g.Deadline(grace + l.Timeout.Duration)
+	g.Deadline(grace + limit)
 	onEvent := func(ev testjson.Event) {
 		if ev.Action == testjson.ActionStart && ev.Test == "" {
 			// The binary is running: its own -timeout alarm should fire
 			// first; this is the backstop.
-			g.Deadline(l.Timeout.Duration + 10*time.Second)
+			g.Deadline(limit + 10*time.Second)
 		}
 		if opts.OnEvent != nil {
 			opts.OnEvent(ev)
@@ -135,11 +142,11 @@ func Run(ctx context.Context, c *course.Course, l manifest.Lab, opts Options) (R
 		return res, r.err
 	}
 	res.Wall, res.MaxRSS = pres.Wall, pres.MaxRSS
-	summarize(&res, r.exec, pres, c.Root)
+	summarize(&res, r.exec, pres, limit)
 	return res, ctx.Err()
 }
 
-func summarize(res *Result, e *testjson.Execution, pres proc.Result, root string) {
+func summarize(res *Result, e *testjson.Execution, pres proc.Result, limit time.Duration) {
 	var p *testjson.Package
 	for _, cand := range e.Packages() {
 		if strings.HasSuffix(cand.ImportPath, "/"+res.Lab.ID()) {
@@ -152,7 +159,7 @@ func summarize(res *Result, e *testjson.Execution, pres proc.Result, root string
 		res.Output = e.Loose
 		if pres.Expired {
 			res.Outcome = TimedOut
-			res.TimedOutAfter = res.Lab.Timeout.Duration
+			res.TimedOutAfter = limit
 			res.Output = append(res.Output, "the build did not finish in time")
 		}
 		return
@@ -183,7 +190,7 @@ func summarize(res *Result, e *testjson.Execution, pres proc.Result, root string
 		res.Outcome = TimedOut
 		res.TimedOutAfter = p.Timeout
 		if res.TimedOutAfter == 0 {
-			res.TimedOutAfter = res.Lab.Timeout.Duration
+			res.TimedOutAfter = limit
 		}
 		if u := p.Unfinished(); len(u) > 0 {
 			res.TimedOutTest = u[0].Name
