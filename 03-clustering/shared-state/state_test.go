@@ -187,6 +187,28 @@ func TestLimitWindowExpires(t *testing.T) {
 	}
 }
 
+// TestLimitWindowStartsAtFirstRequest checks that a window is fixed by
+// the client's first request and that later requests do not move its end:
+// with a limit of 3 per second, erin sends 2 requests, 0.6s later 2 more
+// (only one fits), and 0.6s after that, 1.2s after her first request, a
+// new window has begun and 3 more get through. A time to live set again
+// on every request (EXPIRE without NX) would still be running then.
+func TestLimitWindowStartsAtFirstRequest(t *testing.T) {
+	r := testkit.Redis(t)
+	b := newBalancer(t, startWorkers(t, r, 3, 3, time.Second))
+	if allowed, limited := b.burst("erin", 2); allowed != 2 {
+		t.Fatalf("erin, 2 requests with a limit of 3 per second: %d allowed, %d refused, want 2 allowed", allowed, limited)
+	}
+	r.FastForward(600 * time.Millisecond)
+	if allowed, limited := b.burst("erin", 2); allowed != 1 || limited != 1 {
+		t.Fatalf("erin, 2 more requests 0.6s into her 1s window with a limit of 3: %d allowed, %d refused, want exactly 1 and 1; look at %s", allowed, limited, where)
+	}
+	r.FastForward(600 * time.Millisecond)
+	if allowed, limited := b.burst("erin", 3); allowed != 3 {
+		t.Errorf("erin, 3 requests 1.2s after the first one of her 1s window: %d allowed, %d refused, want 3 allowed: the window must end 1s after its first request, however many came later; set the time to live only when the key has none (EXPIRE … NX)", allowed, limited)
+	}
+}
+
 // BenchmarkAllow calls Allow round-robin on three States, each standing
 // for one worker process, with a limit of 100. allowed/limit is how many
 // requests got through per the limit (1 is right); round-trips/op counts
