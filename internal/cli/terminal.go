@@ -3,18 +3,17 @@ package cli
 import (
 	"io"
 	"os"
-
-	"golang.org/x/sys/unix"
 )
 
-// isTerminal reports whether w is a terminal, where color makes sense.
+// isTerminal reports whether w is a character device, such as a terminal,
+// where color and a progress line make sense; a file or a pipe is not.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
 	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
 // paint wraps s in an ANSI color when color is on.

@@ -1,4 +1,4 @@
-// Package proc runs a command in a process group of its own, so that
+// Package proc runs a command in a process group of its own (on Unix), so that
 // nothing it starts, such as the test binary that `go test` runs or a worker
 // process a lab forks, outlives it.
 //
@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/exec"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -62,7 +61,7 @@ func Start(ctx context.Context, s Spec) (*Group, error) {
 	cmd.Env = s.Env
 	cmd.Stdout = w
 	cmd.Stderr = w
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = newGroupAttr()
 	g := &Group{cmd: cmd, copied: make(chan struct{})}
 	cmd.Cancel = func() error { g.kill(); return nil }
 	cmd.WaitDelay = 2 * time.Second
@@ -122,9 +121,7 @@ func (g *Group) Wait() (Result, error) {
 	res := Result{Expired: expired, Wall: time.Since(g.started)}
 	if st := g.cmd.ProcessState; st != nil {
 		res.ExitCode = st.ExitCode()
-		if ru, ok := st.SysUsage().(*syscall.Rusage); ok {
-			res.MaxRSS = ru.Maxrss * 1024
-		}
+		res.MaxRSS = maxRSS(st)
 	}
 	var exitErr *exec.ExitError
 	if err != nil && !errors.As(err, &exitErr) && !errors.Is(err, exec.ErrWaitDelay) {
@@ -135,6 +132,6 @@ func (g *Group) Wait() (Result, error) {
 
 func (g *Group) kill() {
 	if g.pgid > 0 {
-		_ = syscall.Kill(-g.pgid, syscall.SIGKILL)
+		killGroup(g.cmd.Process, g.pgid)
 	}
 }
