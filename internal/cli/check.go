@@ -14,11 +14,7 @@ import (
 func (a *app) check(ctx context.Context, args []string) error {
 	fs := a.flags("check")
 	asJSON := fs.Bool("json", false, "")
-	targets, err := a.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	labs, err := a.course.Resolve(targets)
+	labs, err := a.parseLabs(fs, args)
 	if err != nil {
 		return err
 	}

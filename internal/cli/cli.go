@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/goperflabs/labs/internal/course"
+	"github.com/goperflabs/labs/internal/manifest"
 )
 
 // ErrFailed is returned when the command ran but some lab did not pass (or,
@@ -168,4 +169,27 @@ func (a *app) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+}
+
+// parseLabs parses a command's flags and resolves its positional arguments
+// into labs: labs, chapters or all (none means all).
+func (a *app) parseLabs(fs *flag.FlagSet, args []string) ([]manifest.Lab, error) {
+	targets, err := a.parse(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	return a.course.Resolve(targets)
+}
+
+// parseLab parses a command's flags and resolves its one positional
+// argument, which must name one lab.
+func (a *app) parseLab(fs *flag.FlagSet, args []string) (manifest.Lab, error) {
+	targets, err := a.parse(fs, args)
+	if err != nil {
+		return manifest.Lab{}, err
+	}
+	if len(targets) != 1 {
+		return manifest.Lab{}, &usageError{fmt.Sprintf("%s takes one lab, such as: go run ./cmd/perflab %s 01-memory/retention", fs.Name(), fs.Name())}
+	}
+	return a.course.Lab(targets[0])
 }

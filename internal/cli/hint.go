@@ -9,14 +9,7 @@ import (
 // shown, it repeats the last.
 func (a *app) hint(ctx context.Context, args []string) error {
 	fs := a.flags("hint")
-	targets, err := a.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(targets) != 1 {
-		return &usageError{"hint takes one lab, such as: go run ./cmd/perflab hint 01-memory/retention"}
-	}
-	l, err := a.course.Lab(targets[0])
+	l, err := a.parseLab(fs, args)
 	if err != nil {
 		return err
 	}

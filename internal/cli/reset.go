@@ -18,14 +18,7 @@ import (
 func (a *app) reset(ctx context.Context, args []string) error {
 	fs := a.flags("reset")
 	from := fs.String("from", "HEAD", "")
-	targets, err := a.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(targets) != 1 {
-		return &usageError{"reset takes one lab, such as: go run ./cmd/perflab reset 01-memory/retention"}
-	}
-	l, err := a.course.Lab(targets[0])
+	l, err := a.parseLab(fs, args)
 	if err != nil {
 		return err
 	}

@@ -16,14 +16,7 @@ import (
 func (a *app) solution(ctx context.Context, args []string) error {
 	fs := a.flags("solution")
 	reveal := fs.Bool("reveal", false, "")
-	targets, err := a.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(targets) != 1 {
-		return &usageError{"solution takes one lab, such as: go run ./cmd/perflab solution 01-memory/retention"}
-	}
-	l, err := a.course.Lab(targets[0])
+	l, err := a.parseLab(fs, args)
 	if err != nil {
 		return err
 	}

@@ -36,11 +36,7 @@ type verdict struct {
 func (a *app) verify(ctx context.Context, args []string) error {
 	fs := a.flags("verify")
 	parallel := fs.Int("p", 0, "")
-	targets, err := a.parse(fs, args)
-	if err != nil {
-		return err
-	}
-	labs, err := a.course.Resolve(targets)
+	labs, err := a.parseLabs(fs, args)
 	if err != nil {
 		return err
 	}
