@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/goperflabs/labs/internal/catalog"
+	"github.com/goperflabs/labs/internal/catalog/catalogtest"
 	"github.com/goperflabs/labs/internal/testkit"
 	"github.com/redis/go-redis/v9"
 )
@@ -65,13 +66,8 @@ type fixture struct {
 func setup(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{r: testkit.Redis(t), log: &logRecorder{}}
-	db, err := catalog.Open(context.Background(), t.TempDir(), 100)
-	if err != nil {
-		t.Fatalf("opening the catalogue: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	f.db = db
-	f.svc = NewService(f.r.Client, f.r.Prefix, db, slog.New(f.log))
+	f.db = catalogtest.Open(t, 100)
+	f.svc = NewService(f.r.Client, f.r.Prefix, f.db, slog.New(f.log))
 	return f
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/goperflabs/labs/internal/catalog"
+	"github.com/goperflabs/labs/internal/catalog/catalogtest"
 	"github.com/goperflabs/labs/internal/testkit"
 	"github.com/redis/go-redis/v9"
 )
@@ -129,13 +130,9 @@ type fixture struct {
 func setup(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{r: testkit.Redis(t), ctx: context.Background()}
-	db, err := catalog.Open(f.ctx, t.TempDir(), 20)
-	if err != nil {
-		t.Fatalf("opening the catalogue: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	f.db, f.sched = db, newScheduler(db)
-	f.svc = NewService(f.r.Client, f.r.Prefix, db)
+	f.db = catalogtest.Open(t, 20)
+	f.sched = newScheduler(f.db)
+	f.svc = NewService(f.r.Client, f.r.Prefix, f.db)
 	return f
 }
 

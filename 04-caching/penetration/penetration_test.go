@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/goperflabs/labs/internal/catalog"
+	"github.com/goperflabs/labs/internal/catalog/catalogtest"
 	"github.com/goperflabs/labs/internal/testkit"
 )
 
@@ -16,16 +17,6 @@ const (
 	products    = 100
 	missingBase = 1_000_000
 )
-
-func openDB(t testing.TB, n int) *catalog.DB {
-	t.Helper()
-	db, err := catalog.Open(context.Background(), t.TempDir(), n)
-	if err != nil {
-		t.Fatalf("opening the catalogue: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 // wantMissing fails t unless err says "no such product".
 func wantMissing(t *testing.T, id int64, p catalog.Product, err error) {
@@ -39,7 +30,7 @@ func wantMissing(t *testing.T, id int64, p catalog.Product, err error) {
 // must reach the database at most once per ID.
 func TestMissingIDsQueryOnce(t *testing.T) {
 	r := testkit.Redis(t)
-	db := openDB(t, products)
+	db := catalogtest.Open(t, products)
 	svc := NewService(r.Client, r.Prefix, db)
 	ctx := context.Background()
 
@@ -68,7 +59,7 @@ func TestMissingIDsQueryOnce(t *testing.T) {
 func TestNegativeEntryIsShortLived(t *testing.T) {
 	const budget = 60 * time.Second
 	r := testkit.Redis(t)
-	db := openDB(t, products)
+	db := catalogtest.Open(t, products)
 	svc := NewService(r.Client, r.Prefix, db)
 	ctx := context.Background()
 
@@ -111,7 +102,7 @@ func TestNegativeEntryIsShortLived(t *testing.T) {
 // served from Redis after the first read.
 func TestExistingProductsStillServed(t *testing.T) {
 	r := testkit.Redis(t)
-	db := openDB(t, products)
+	db := catalogtest.Open(t, products)
 	svc := NewService(r.Client, r.Prefix, db)
 	ctx := context.Background()
 
@@ -137,7 +128,7 @@ func TestExistingProductsStillServed(t *testing.T) {
 // service's back is visible as soon as its key is invalidated.
 func TestInsertedLaterVisibleAfterInvalidate(t *testing.T) {
 	r := testkit.Redis(t)
-	db := openDB(t, products)
+	db := catalogtest.Open(t, products)
 	svc := NewService(r.Client, r.Prefix, db)
 	ctx := context.Background()
 
@@ -162,7 +153,7 @@ func TestInsertedLaterVisibleAfterInvalidate(t *testing.T) {
 // visible at once, even if someone asked for that ID before it existed.
 func TestInsertVisibleRightAway(t *testing.T) {
 	r := testkit.Redis(t)
-	db := openDB(t, products)
+	db := catalogtest.Open(t, products)
 	svc := NewService(r.Client, r.Prefix, db)
 	ctx := context.Background()
 
@@ -185,7 +176,7 @@ func TestInsertVisibleRightAway(t *testing.T) {
 // remembered; a failing database must not make a real product vanish.
 func TestDatabaseErrorNotCachedAsMissing(t *testing.T) {
 	r := testkit.Redis(t)
-	db := openDB(t, products)
+	db := catalogtest.Open(t, products)
 	svc := NewService(r.Client, r.Prefix, db)
 	ctx := context.Background()
 	db.Close() // every query fails from now on
@@ -214,7 +205,7 @@ func BenchmarkLookup(b *testing.B) {
 	for _, kind := range []string{"missing", "existing"} {
 		b.Run(kind, func(b *testing.B) {
 			r := testkit.Redis(b)
-			db := openDB(b, products)
+			db := catalogtest.Open(b, products)
 			db.SetDelay(time.Millisecond)
 			svc := NewService(r.Client, r.Prefix, db)
 			ctx := context.Background()

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/goperflabs/labs/internal/catalog"
+	"github.com/goperflabs/labs/internal/catalog/catalogtest"
 	"github.com/goperflabs/labs/internal/testkit"
 	"github.com/redis/go-redis/v9"
 )
@@ -13,16 +14,6 @@ const (
 	products = 1000 // the catalogue holds products 1..products
 	pageSize = 100
 )
-
-func openDB(t testing.TB, n int) *catalog.DB {
-	t.Helper()
-	db, err := catalog.Open(context.Background(), t.TempDir(), n)
-	if err != nil {
-		t.Fatalf("opening the catalogue: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 // pageIDs returns a page of pageSize product IDs in a scrambled order (as a
 // search result would list them), starting from product first.
@@ -52,7 +43,7 @@ func expected(ids []int64) []catalog.Product {
 func setup(t testing.TB) (*testkit.RedisServer, *catalog.DB, *Service, *testkit.RoundTrips) {
 	t.Helper()
 	r := testkit.Redis(t)
-	db := openDB(t, products)
+	db := catalogtest.Open(t, products)
 	rdb := r.NewClient()
 	rt := testkit.CountRoundTrips(rdb)
 	if err := rdb.Ping(context.Background()).Err(); err != nil {

@@ -14,17 +14,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// openDB returns a fresh catalogue with products 1..n, closed at cleanup.
-func openDB(t testing.TB, n int) *catalog.DB {
-	t.Helper()
-	db, err := catalog.Open(context.Background(), t.TempDir(), n)
-	if err != nil {
-		t.Fatalf("opening the catalogue: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 // callerKey tags a request's context with the number of the goroutine that
 // makes it, so missBarrier can tell the callers apart.
 type callerKey struct{}

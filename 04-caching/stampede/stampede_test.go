@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goperflabs/labs/internal/catalog/catalogtest"
 	"github.com/goperflabs/labs/internal/testkit"
 )
 
@@ -22,7 +23,7 @@ const (
 // (here: was never cached), in one process, must make one database query.
 func TestStampedeOneInstance(t *testing.T) {
 	r := testkit.Redis(t)
-	db := openDB(t, 100)
+	db := catalogtest.Open(t, 100)
 	db.SetDelay(dbDelay)
 
 	rdb := r.NewClient()
@@ -55,7 +56,7 @@ func TestStampedeOneInstance(t *testing.T) {
 // service (two Redis clients, one database) must still make one query.
 func TestStampedeTwoInstances(t *testing.T) {
 	r := testkit.Redis(t)
-	db := openDB(t, 100)
+	db := catalogtest.Open(t, 100)
 	db.SetDelay(dbDelay)
 
 	barrier := newMissBarrier(callers)
@@ -107,7 +108,7 @@ func TestTTLJitter(t *testing.T) {
 	const keys = 1000
 	const budget = 0.25
 	r := testkit.Redis(t)
-	db := openDB(t, keys)
+	db := catalogtest.Open(t, keys)
 	svc := NewService(r.Client, r.Prefix, db)
 	ctx := context.Background()
 
@@ -168,7 +169,7 @@ func BenchmarkExpiredHotKey(b *testing.B) {
 	for _, instances := range []int{1, 2} {
 		b.Run(fmt.Sprintf("instances=%d", instances), func(b *testing.B) {
 			r := testkit.Redis(b)
-			db := openDB(b, 100)
+			db := catalogtest.Open(b, 100)
 			db.SetDelay(5 * time.Millisecond)
 			var services []*Service
 			var counters []*testkit.RoundTrips
