@@ -53,7 +53,7 @@ func (a *app) runLabs(ctx context.Context, labs []manifest.Lab, showProgress boo
 	if showProgress && len(labs) > 1 && isTerminal(a.stderr) {
 		done = a.progressLine(len(labs))
 	}
-	return a.runAll(ctx, labs, 0, func(ctx context.Context, l manifest.Lab) (labrun.Result, error) {
+	return a.runAll(ctx, labs, 0, func(ctx context.Context, _ int, l manifest.Lab) (labrun.Result, error) {
 		return labrun.Run(ctx, a.course, l, opts)
 	}, done)
 }

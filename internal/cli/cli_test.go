@@ -9,12 +9,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/goperflabs/labs/internal/labrun"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -204,7 +206,7 @@ func TestDeletedLabFolder(t *testing.T) {
 func TestNoGoToolchain(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	_, _, err := run(t, fixtureCourse, "check", "01-fixtures/passes")
-	require.ErrorIs(t, err, errNoGoForTest())
+	require.ErrorIs(t, err, labrun.ErrNoGo)
 }
 
 func TestHintsProgressAndAreRemembered(t *testing.T) {
@@ -332,7 +334,7 @@ func TestWatchRechecksOnSaveAndMovesOn(t *testing.T) {
 				data, _ := os.ReadFile(file)
 				require.NoError(t, os.WriteFile(file, append(data, []byte("\n// edit\n")...), 0o644))
 				waitFor("✗ 01-fixtures/fails", i+2)
-				counts = append(counts, testGoroutines())
+				counts = append(counts, runtime.NumGoroutine())
 			}
 			assert.LessOrEqual(t, counts[2]-counts[0], 1, "goroutines after each re-check: %v", counts)
 

@@ -14,10 +14,11 @@ import (
 	"github.com/goperflabs/labs/internal/manifest"
 )
 
-// runAll runs each lab with opts(l), parallel at most p at a time, and
-// returns the results in the order of labs. done, if set, is called as each
-// lab finishes, from one goroutine at a time.
-func (a *app) runAll(ctx context.Context, labs []manifest.Lab, p int, run func(context.Context, manifest.Lab) (labrun.Result, error), done func(i int, r labrun.Result)) ([]labrun.Result, error) {
+// runAll calls run for each lab, at most p at a time (0 means one per
+// CPU), and returns the results in the order of labs. run gets the lab's
+// index in labs; done, if set, is called with it as each lab finishes, from
+// one goroutine at a time.
+func (a *app) runAll(ctx context.Context, labs []manifest.Lab, p int, run func(ctx context.Context, i int, l manifest.Lab) (labrun.Result, error), done func(i int, r labrun.Result)) ([]labrun.Result, error) {
 	if p <= 0 {
 		p = runtime.NumCPU()
 	}
@@ -35,7 +36,7 @@ func (a *app) runAll(ctx context.Context, labs []manifest.Lab, p int, run func(c
 				return
 			}
 			defer func() { <-sem }()
-			results[i], errs[i] = run(ctx, l)
+			results[i], errs[i] = run(ctx, i, l)
 			if done != nil && errs[i] == nil {
 				mu.Lock()
 				done(i, results[i])

@@ -52,9 +52,9 @@ func (a *app) verify(ctx context.Context, args []string) error {
 	problems := a.strayLabs(labs)
 	verdicts := make([]verdict, len(labs))
 	n := 0
-	_, err = a.runAll(ctx, labs, *parallel, func(ctx context.Context, l manifest.Lab) (labrun.Result, error) {
+	_, err = a.runAll(ctx, labs, *parallel, func(ctx context.Context, i int, l manifest.Lab) (labrun.Result, error) {
 		v, err := a.verifyLab(ctx, l, tmp)
-		verdicts[slices.IndexFunc(labs, func(x manifest.Lab) bool { return x.ID() == l.ID() })] = v
+		verdicts[i] = v
 		return v.shipped, err
 	}, func(i int, _ labrun.Result) {
 		n++

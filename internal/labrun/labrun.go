@@ -70,7 +70,6 @@ type Result struct {
 	Wall          time.Duration // the whole go test command, build included
 	MaxRSS        int64         // bytes; an upper bound, since compiler and linker count too
 	Passed        int           // tests that passed
-	Cached        bool          // go test reused a cached result
 }
 
 // ErrNoGo means the go command is not on PATH.
@@ -167,9 +166,6 @@ func summarize(res *Result, e *testjson.Execution, pres proc.Result, limit time.
 	res.Elapsed = p.Elapsed
 	for _, l := range p.Output {
 		if strings.HasPrefix(l, "ok ") || strings.HasPrefix(l, "FAIL") || strings.HasPrefix(l, "PASS") {
-			if strings.Contains(l, "(cached)") {
-				res.Cached = true
-			}
 			continue
 		}
 		res.Output = append(res.Output, strings.TrimRight(l, "\n"))

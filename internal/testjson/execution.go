@@ -29,6 +29,7 @@ type TestCase struct {
 	// framing left out; Cut counts the bytes dropped over the limit.
 	Output []string
 	Cut    int
+	outLen int // bytes in Output
 	// Panicked is set when the test's output holds a panic that is not the
 	// -timeout alarm.
 	Panicked bool
@@ -217,23 +218,16 @@ func (e *Execution) add(ev Event) {
 		if isFraming(ev.Output) {
 			return
 		}
-		if len(ev.Output)+p.outLenOf(tc) > p.outCap {
+		if tc.outLen+len(ev.Output) > p.outCap {
 			tc.Cut += len(ev.Output)
 			return
 		}
+		tc.outLen += len(ev.Output)
 		tc.Output = append(tc.Output, ev.Output)
 	case ActionPass, ActionFail, ActionSkip:
 		tc.Status = Status(ev.Action)
 		tc.Elapsed = seconds(ev.Elapsed)
 	}
-}
-
-func (p *Package) outLenOf(tc *TestCase) int {
-	n := 0
-	for _, l := range tc.Output {
-		n += len(l)
-	}
-	return n
 }
 
 func (p *Package) addOutput(s string) {
