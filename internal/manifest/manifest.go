@@ -13,6 +13,7 @@
 //	edit    = ["search.go"]             # each has solutions/<chapter>/<name>/<file>
 //	timeout = "20s"                     # how long its tests may run
 //	hints   = ["first nudge", "closer", "nearly the answer"]
+//	race    = true                      # its code is concurrent: check runs -race too
 //
 // Errors name the file and line, as "01-memory/labs.toml:12: …".
 package manifest
@@ -49,6 +50,9 @@ type Lab struct {
 	Edit    []string `toml:"edit"`
 	Timeout Duration `toml:"timeout"`
 	Hints   []string `toml:"hints"`
+	// Race says the lab's code runs concurrently: its verdict needs the
+	// tests to pass plain and under -race.
+	Race bool `toml:"race"`
 
 	Chapter string `toml:"-"` // the chapter directory, such as "01-memory"
 	Line    int    `toml:"-"` // line of the entry's name key in labs.toml
@@ -137,7 +141,7 @@ func Parse(file, dir string, data []byte) (Chapter, error) {
 	}
 	if undec := md.Undecoded(); len(undec) > 0 {
 		key := undec[0].String()
-		return Chapter{}, &Error{File: file, Line: lineOfKey(data, undec[0][len(undec[0])-1], 0), Msg: fmt.Sprintf("unknown key %q (known: name, title, points, edit, timeout, hints)", key)}
+		return Chapter{}, &Error{File: file, Line: lineOfKey(data, undec[0][len(undec[0])-1], 0), Msg: fmt.Sprintf("unknown key %q (known: name, title, points, edit, timeout, hints, race)", key)}
 	}
 	ch.Dir = dir
 	if ch.Title == "" {
@@ -186,8 +190,8 @@ func (l *Lab) check() string {
 		return fmt.Sprintf("has %d hints; give 2 or 3, from a nudge to nearly the answer", len(l.Hints))
 	}
 	for _, f := range l.Edit {
-		if filepath.Base(f) != f || !strings.HasSuffix(f, ".go") || strings.HasSuffix(f, "_test.go") {
-			return fmt.Sprintf("edit %q: list .go files in the lab directory, not tests", f)
+		if filepath.Base(f) != f || !strings.HasSuffix(f, ".go") {
+			return fmt.Sprintf("edit %q: list .go files in the lab directory", f)
 		}
 	}
 	for i, h := range l.Hints {

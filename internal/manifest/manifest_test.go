@@ -40,7 +40,7 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"zero points", `points  = 0`, "01-memory/labs.toml:3: lab 1 (retention): points must be a positive number"},
 		{"one hint", `hints   = ["only"]`, "01-memory/labs.toml:3: lab 1 (retention): has 1 hints; give 2 or 3"},
 		{"bad timeout", `timeout = "soon"`, `01-memory/labs.toml:8: timeout "soon": want a duration such as "20s"`},
-		{"test file edited", `edit    = ["index_test.go"]`, `edit "index_test.go": list .go files in the lab directory, not tests`},
+		{"file in a subfolder", `edit    = ["cmd/main.go"]`, `edit "cmd/main.go": list .go files in the lab directory`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -34,6 +34,7 @@ const (
 	ActionSkip        Action = "skip"         // a test was skipped, or a package had no tests
 	ActionBuildOutput Action = "build-output" // a line from the compiler (go 1.24+)
 	ActionBuildFail   Action = "build-fail"   // a build failed (go 1.24+)
+	ActionAttr        Action = "attr"         // a test called t.Attr (go 1.25+)
 )
 
 // IsTerminal reports whether the action ends a test or a package.
@@ -51,4 +52,6 @@ type Event struct {
 	Output      string  `json:",omitempty"`
 	FailedBuild string  `json:",omitempty"` // on a package's fail: the import path whose build failed
 	ImportPath  string  `json:",omitempty"` // on build-output and build-fail
+	Key         string  `json:",omitempty"` // on attr: the attribute's key
+	Value       string  `json:",omitempty"` // on attr: its value
 }

@@ -33,7 +33,12 @@ type TestCase struct {
 	// Panicked is set when the test's output holds a panic that is not the
 	// -timeout alarm.
 	Panicked bool
+	// Attrs are the test's t.Attr calls, in order.
+	Attrs []Attr
 }
+
+// Attr is one t.Attr(key, value) call of a test.
+type Attr struct{ Key, Value string }
 
 // Messages returns the test's own output: the t.Error, t.Fatal and t.Log
 // lines, with their "file_test.go:12: " prefix kept, and continuation lines.
@@ -224,6 +229,8 @@ func (e *Execution) add(ev Event) {
 		}
 		tc.outLen += len(ev.Output)
 		tc.Output = append(tc.Output, ev.Output)
+	case ActionAttr:
+		tc.Attrs = append(tc.Attrs, Attr{Key: ev.Key, Value: ev.Value})
 	case ActionPass, ActionFail, ActionSkip:
 		tc.Status = Status(ev.Action)
 		tc.Elapsed = seconds(ev.Elapsed)
@@ -248,7 +255,7 @@ func (e *Execution) addLoose(line string) {
 // output rather than something the test said.
 func isFraming(s string) bool {
 	t := strings.TrimSpace(s)
-	for _, p := range []string{"=== RUN", "=== PAUSE", "=== CONT", "=== NAME", "--- FAIL", "--- PASS", "--- SKIP"} {
+	for _, p := range []string{"=== RUN", "=== ATTR", "=== PAUSE", "=== CONT", "=== NAME", "--- FAIL", "--- PASS", "--- SKIP"} {
 		if strings.HasPrefix(t, p) {
 			return true
 		}

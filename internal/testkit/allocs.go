@@ -19,6 +19,7 @@ func AllocsAtMost(t testing.TB, budget float64, where string, f func()) float64 
 		t.Logf("allocs/op = %.1f (budget %.0f not checked under -race, where counts differ)", got, budget)
 		return got
 	}
+	Report(t, Figure{Name: "allocs/op", Value: got, Op: "<=", Budget: budget, Unit: "allocs/op"})
 	if got > budget {
 		t.Errorf("allocs/op = %.1f, budget ≤ %.0f; look at %s (go test -bench . -benchmem -memprofile mem.pprof, then go tool pprof -sample_index=alloc_objects mem.pprof)", got, budget, where)
 	}

@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -128,5 +129,20 @@ func TestBytes(t *testing.T) {
 		if got := Bytes(n); got != want {
 			t.Errorf("Bytes(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+func TestReportRoundTrips(t *testing.T) {
+	f := Report(t, Figure{Name: "allocs/op", Value: 3, Op: "<=", Budget: 1, Unit: "allocs/op"})
+	if f.Pass {
+		t.Fatalf("3 <= 1 reported as passing")
+	}
+	data, _ := json.Marshal(f)
+	back, err := ParseFigure(string(data))
+	if err != nil || back != f {
+		t.Fatalf("ParseFigure(%s) = %+v, %v; want %+v", data, back, err, f)
+	}
+	if g := Report(t, Figure{Name: "ratio", Value: 12, Op: ">=", Budget: 4}); !g.Pass {
+		t.Fatalf("12 >= 4 reported as failing")
 	}
 }

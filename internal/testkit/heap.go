@@ -44,6 +44,7 @@ func Retained(build func() any) uint64 {
 func RetainedAtMost(t testing.TB, budget uint64, where string, build func() any) uint64 {
 	t.Helper()
 	got := Retained(build)
+	Report(t, Figure{Name: "heap retained", Value: float64(got), Op: "<=", Budget: float64(budget), Unit: "bytes"})
 	if got > budget {
 		t.Errorf("heap retained after GC = %s, budget ≤ %s; look at %s (a heap profile taken while the memory is still reachable shows who allocated it: go tool pprof -sample_index=inuse_space; the lab's README shows how to take one)",
 			Bytes(got), Bytes(budget), where)
@@ -93,6 +94,7 @@ func PeakHeap(interval time.Duration, f func()) uint64 {
 func PeakHeapAtMost(t testing.TB, budget uint64, where string, f func()) uint64 {
 	t.Helper()
 	got := PeakHeap(time.Millisecond, f)
+	Report(t, Figure{Name: "peak heap", Value: float64(got), Op: "<=", Budget: float64(budget), Unit: "bytes"})
 	if got > budget {
 		t.Errorf("peak heap while running = %s, budget ≤ %s; look at %s (GODEBUG=gctrace=1 go test -run %s shows the heap at each collection)",
 			Bytes(got), Bytes(budget), where, t.Name())

@@ -26,9 +26,11 @@ func NoLeaks(t testing.TB, where string, opts ...goleak.Option) {
 		t.Helper()
 		err := goleak.Find(opts...)
 		if err == nil {
+			Report(t, Figure{Name: "goroutines left", Op: "<=", Unit: "goroutines"})
 			return
 		}
 		n, leaks := summarizeLeaks(err.Error())
+		Report(t, Figure{Name: "goroutines left", Value: float64(max(n, 1)), Op: "<=", Unit: "goroutines"})
 		figure := fmt.Sprint(n)
 		if n == 0 {
 			figure = "some"

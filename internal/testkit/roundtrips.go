@@ -90,6 +90,7 @@ func setupCommand(c redis.Cmder) bool {
 func RoundTripsAtMost(t testing.TB, rt *RoundTrips, budget int64, where string) int64 {
 	t.Helper()
 	got := rt.Count()
+	Report(t, Figure{Name: "Redis round trips", Value: float64(got), Op: "<=", Budget: float64(budget), Unit: "round trips"})
 	if got > budget {
 		t.Errorf("Redis round trips = %d, budget ≤ %d; look at %s (batch commands with a pipeline or MGET; against a real server, redis-cli MONITOR shows each command as it arrives)", got, budget, where)
 	}

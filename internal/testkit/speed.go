@@ -45,6 +45,7 @@ func FasterThan(t testing.TB, atLeast float64, where string, baseline, candidate
 		t.Logf("speed ratio = %.1f× (gate %.1f× not checked under -race)", got, atLeast)
 		return got
 	}
+	Report(t, Figure{Name: "speed ratio", Value: got, Op: ">=", Budget: atLeast, Unit: "×"})
 	if got < atLeast {
 		t.Errorf("speed ratio against the baseline = %.1f×, gate ≥ %.1f×; look at %s (go test -bench . -cpuprofile cpu.pprof, then go tool pprof -top cpu.pprof)", got, atLeast, where)
 	}
