@@ -225,10 +225,15 @@ func (n *notifier) Close() error {
 
 // poller is a changeSource that compares modification times, for file
 // systems whose events never arrive (WSL's /mnt, NFS).
+//
+// Watch takes the folder's first fingerprint itself, before it returns, so
+// a save that lands right after Watch differs from it and is seen on the
+// next tick.
 type poller struct {
 	changes chan struct{}
 	mu      sync.Mutex
 	dir     string
+	base    string // fingerprint of dir when it was last seen
 	stop    context.CancelFunc
 	done    chan struct{}
 }
@@ -240,30 +245,36 @@ func newPoller(ctx context.Context, every time.Duration) *poller {
 		defer close(p.done)
 		tick := time.NewTicker(every)
 		defer tick.Stop()
-		var last, lastDir string
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
 			}
-			p.mu.Lock()
-			dir := p.dir
-			p.mu.Unlock()
-			sig := fingerprint(dir)
-			if dir == lastDir && sig != last {
-				signal(p.changes)
-			}
-			last, lastDir = sig, dir
+			p.look()
 		}
 	}()
 	return p
 }
 
+// look signals a change if the folder's fingerprint moved since the last
+// look or the last Watch.
+func (p *poller) look() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.dir == "" {
+		return
+	}
+	if sig := fingerprint(p.dir); sig != p.base {
+		p.base = sig
+		signal(p.changes)
+	}
+}
+
 func (p *poller) Watch(dir string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.dir = dir
+	p.dir, p.base = dir, fingerprint(dir)
 	return nil
 }
 
