@@ -43,18 +43,22 @@ func (a *app) check(ctx context.Context, args []string) error {
 	return nil
 }
 
-// runLabs runs the learner's labs as they are, two at a time.
+// runLabs runs the learner's labs as they are, one per CPU at a time, each
+// plain and, where it declares race, under -race.
 func (a *app) runLabs(ctx context.Context, labs []manifest.Lab, showProgress bool) ([]labrun.Result, error) {
 	if err := a.checkRedis(ctx); err != nil {
 		return nil, err
 	}
 	opts := a.testOptions()
+	// One lab runs its plain and -race passes side by side; several labs
+	// already fill the cores, so each takes its passes in turn.
+	opts.RaceInTurn = len(labs) > 1
 	var done func(int, labrun.Result)
 	if showProgress && len(labs) > 1 && isTerminal(a.stderr) {
 		done = a.progressLine(len(labs))
 	}
 	return a.runAll(ctx, labs, 0, func(ctx context.Context, _ int, l manifest.Lab) (labrun.Result, error) {
-		return labrun.Run(ctx, a.course, l, opts)
+		return labrun.Verdict(ctx, a.course, l, opts)
 	}, done)
 }
 
@@ -65,7 +69,7 @@ func (a *app) writeResult(r labrun.Result, st state) {
 	if r.Outcome != labrun.Passed {
 		mark = a.red("✗")
 	}
-	fmt.Fprintf(a.stdout, "%s %s  %s\n", mark, a.bold(r.Lab.ID()), headline(r))
+	fmt.Fprintf(a.stdout, "%s %s  %s\n", mark, a.bold(r.Lab.ID()), r.Headline())
 	if r.Outcome == labrun.Passed {
 		return
 	}

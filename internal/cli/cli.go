@@ -42,6 +42,7 @@ type app struct {
 	color          bool
 	course         *course.Course
 	stdin          io.Reader
+	getenv         func(string) string
 }
 
 // Config is what Run needs from its caller besides the arguments.
@@ -81,7 +82,7 @@ func Run(ctx context.Context, cfg Config, args []string) error {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	a := &app{stdout: cfg.Stdout, stderr: cfg.Stderr, stdin: cfg.Stdin, dir: cfg.Dir}
+	a := &app{stdout: cfg.Stdout, stderr: cfg.Stderr, stdin: cfg.Stdin, dir: cfg.Dir, getenv: getenv}
 	if a.dir == "" {
 		wd, err := os.Getwd()
 		if err != nil {

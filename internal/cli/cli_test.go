@@ -136,11 +136,28 @@ func processAlive(pid int) bool {
 	return len(f) > 2 && f[2] != "Z"
 }
 
+// gitCourse is a copy of the fixture course, committed in a repository of
+// its own, so that verify's snapshot of HEAD is the fixture as it is now.
+func gitCourse(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir := copyCourse(t)
+	gitIn(t, dir, "init", "-q")
+	gitIn(t, dir, "add", ".")
+	gitIn(t, dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "course")
+	return dir
+}
+
 func TestVerifyPassesOnlySoundLabs(t *testing.T) {
-	out, _, err := run(t, fixtureCourse, "verify", "01-fixtures")
+	out, _, err := run(t, gitCourse(t), "verify", "01-fixtures")
 	require.ErrorIs(t, err, ErrFailed)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	assert.Equal(t, "1 passed, 5 failed", lines[len(lines)-1], out)
+	assert.Equal(t, "2 passed, 5 failed", lines[len(lines)-1], out)
+	assert.Regexp(t, `ok   01-fixtures/racy  .*kept fixes: 1/1 wrong fail, 1/1 alt pass`, out)
+	assert.Regexp(t, `ok   01-fixtures/fails  .*kept fixes: 1/1 wrong fail, 1/1 alt pass`, out)
+	assert.Contains(t, out, "01-fixtures/forks starts goroutines or processes (01-fixtures/forks/child.go", "a lab that starts processes must declare race")
 	assert.Regexp(t, `ok   01-fixtures/fails  shipped: failed: TestSum`, out)
 	assert.Contains(t, out, "as shipped it must fail in a test, but it passed")
 	assert.Contains(t, out, "as shipped it must fail in a test, but it does not compile")
@@ -354,4 +371,75 @@ func TestWatchRechecksOnSaveAndMovesOn(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeFile replaces a file of a course copy.
+func writeFile(t *testing.T, dir, rel, content string) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, filepath.FromSlash(rel)), []byte(content), 0o644))
+}
+
+func TestVerifyProvesTheCommittedLabsNotTheWorkingTree(t *testing.T) {
+	dir := gitCourse(t)
+	// A learner solved one lab, broke another and deleted a third.
+	sol, err := os.ReadFile(filepath.Join(dir, "solutions", "01-fixtures", "fails", "sum.go"))
+	require.NoError(t, err)
+	writeFile(t, dir, "01-fixtures/fails/sum.go", string(sol))
+	writeFile(t, dir, "01-fixtures/racy/counter.go", "package racy\n\nfunc (")
+	require.NoError(t, os.RemoveAll(filepath.Join(dir, "01-fixtures", "passes")))
+
+	out, _, err := run(t, dir, "verify", "01-fixtures/fails", "01-fixtures/racy")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "2 passed, 0 failed")
+
+	out, _, err = run(t, dir, "verify", "--working-tree", "01-fixtures/fails")
+	require.ErrorIs(t, err, ErrFailed, "the working tree's solved lab no longer fails as shipped")
+	assert.Contains(t, out, "as shipped it must fail in a test, but it passed")
+}
+
+func TestVerifyKeptFixesMustBehave(t *testing.T) {
+	dir := gitCourse(t)
+	sol, err := os.ReadFile(filepath.Join(dir, "solutions", "01-fixtures", "fails", "sum.go"))
+	require.NoError(t, err)
+	// A "wrong" fix that passes and an "alternative" that does not.
+	writeFile(t, dir, "solutions/01-fixtures/fails/wrong/skips-first/sum.go", string(sol))
+	shipped, err := os.ReadFile(filepath.Join(dir, "01-fixtures", "fails", "sum.go"))
+	require.NoError(t, err)
+	writeFile(t, dir, "solutions/01-fixtures/fails/alt/index-loop/sum.go", string(shipped))
+	// A case that does not compile is no proof of anything.
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "solutions", "01-fixtures", "fails", "wrong", "broken"), 0o755))
+	writeFile(t, dir, "solutions/01-fixtures/fails/wrong/broken/sum.go", "package fails\n\nfunc Sum(")
+	writeFile(t, dir, "solutions/01-fixtures/fails/wrong/broken/about.txt", "does not compile\n")
+	gitIn(t, dir, "add", ".")
+	gitIn(t, dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "bad cases")
+
+	out, _, err := run(t, dir, "verify", "01-fixtures/fails")
+	require.ErrorIs(t, err, ErrFailed)
+	assert.Contains(t, out, "wrong fix wrong/skips-first (moves the off-by-one to the other end of the loop) must fail in a test, but it passed")
+	assert.Contains(t, out, "correct fix alt/index-loop (an index loop with the right bound) must pass, plain and under -race, but it failed: TestSum")
+	assert.Contains(t, out, "wrong fix wrong/broken (does not compile) must fail in a test, but it does not compile")
+	assert.Contains(t, out, "0 passed, 1 failed")
+}
+
+func TestCheckFailsARaceLabOnItsDataRace(t *testing.T) {
+	dir := copyCourse(t)
+	out, _, err := run(t, dir, "check", "01-fixtures/racy")
+	require.ErrorIs(t, err, ErrFailed, out)
+	assert.Contains(t, out, "✗ 01-fixtures/racy  data race in TestCountFromTwoGoroutines")
+	assert.Contains(t, out, "--- TestCountFromTwoGoroutines (under -race)")
+	assert.Regexp(t, `data race: (read|write) by goroutine \d+ in \(\*Counter\)\.Add at counter\.go:9`, out)
+	assert.Contains(t, out, "go test -race -count=1 -run '^TestCountFromTwoGoroutines$' ./01-fixtures/racy")
+
+	js, _, _ := run(t, dir, "check", "--json", "01-fixtures/racy")
+	var results []jsonResult
+	require.NoError(t, json.Unmarshal([]byte(js), &results))
+	require.Len(t, results, 1)
+	assert.Equal(t, "data race", results[0].Outcome)
+
+	sol, err := os.ReadFile(filepath.Join(dir, "solutions", "01-fixtures", "racy", "counter.go"))
+	require.NoError(t, err)
+	writeFile(t, dir, "01-fixtures/racy/counter.go", string(sol))
+	out, _, err = run(t, dir, "check", "01-fixtures/racy")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "✓ 01-fixtures/racy  passed")
 }

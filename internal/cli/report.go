@@ -16,41 +16,6 @@ const (
 	maxLinesPerTest  = 15
 )
 
-// headline is a result's one-line summary after the lab's name.
-func headline(r labrun.Result) string {
-	switch r.Outcome {
-	case labrun.Passed:
-		if r.Passed == 1 {
-			return "passed (1 test)"
-		}
-		return fmt.Sprintf("passed (%d tests)", r.Passed)
-	case labrun.Failed:
-		return fmt.Sprintf("failed: %s", strings.Join(failedNames(r), ", "))
-	case labrun.BuildFailed:
-		return "does not compile"
-	case labrun.TimedOut:
-		if r.TimedOutTest == "" {
-			return fmt.Sprintf("timed out after %s", r.TimedOutAfter)
-		}
-		return fmt.Sprintf("timed out in %s after %s", r.TimedOutTest, r.TimedOutAfter)
-	case labrun.Panicked:
-		return fmt.Sprintf("panicked in %s", strings.Join(failedNames(r), ", "))
-	default:
-		return "failed outside any test"
-	}
-}
-
-func failedNames(r labrun.Result) []string {
-	var names []string
-	for _, f := range r.Failures {
-		names = append(names, f.Test)
-	}
-	if len(names) > 4 {
-		names = append(names[:4], fmt.Sprintf("and %d more", len(names)-4))
-	}
-	return names
-}
-
 // writeDetails prints what a learner needs to fix a lab that did not
 // pass: failing tests with their messages, compile errors as
 // file:line: message, or what the binary printed.
@@ -81,7 +46,13 @@ func (a *app) writeDetails(w io.Writer, r labrun.Result) {
 			fmt.Fprintf(w, "%s… and %d more failed tests\n", in, len(r.Failures)-i)
 			break
 		}
-		fmt.Fprintln(w, in+a.bold("--- "+f.Test))
+		fmt.Fprintln(w, in+a.bold("--- "+f.Test)+underRace(f))
+		for _, race := range f.Races {
+			fmt.Fprintln(w, in+"    data race: "+race.String())
+		}
+		if len(f.Races) > 0 {
+			fmt.Fprintf(w, "%s    the whole report, with every goroutine's stack: go test -race -count=1 -run '%s' ./%s\n", in, testPattern(f.Test), r.Lab.ID())
+		}
 		msgs := f.Messages
 		if f.Panicked {
 			msgs = panicSummary(msgs)
@@ -153,4 +124,11 @@ func trimArgs(fn string) string {
 		fn = fn[i+1:]
 	}
 	return fn
+}
+
+func underRace(f labrun.Failure) string {
+	if f.Race {
+		return " (under -race)"
+	}
+	return ""
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/goperflabs/labs/internal/labrun"
 	"github.com/goperflabs/labs/internal/manifest"
+	"github.com/goperflabs/labs/internal/redisguard"
 )
 
 // runAll calls run for each lab, at most p at a time (0 means one per
@@ -53,11 +54,14 @@ func (a *app) runAll(ctx context.Context, labs []manifest.Lab, p int, run func(c
 	return results, nil
 }
 
-// testOptions are the options every run of a learner's lab uses.
+// testOptions are the options every run of a learner's lab uses. Against
+// a real Redis a result depends on the server's contents, so it never
+// comes from go's test cache.
 func (a *app) testOptions() labrun.Options {
 	var opts labrun.Options
 	if a.redisURL != "" {
-		opts.Env = append(opts.Env, "PERFLAB_REDIS_URL="+a.redisURL)
+		opts.Env = append(opts.Env, redisguard.URLEnv+"="+a.redisURL)
+		opts.NoCache = true
 	}
 	return opts
 }
@@ -86,6 +90,16 @@ func (a *app) checkRedis(ctx context.Context) error {
 	defer cancel()
 	if err := c.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("cannot reach Redis at %s (%v); start it, or drop --redis and PERFLAB_REDIS_URL to use the embedded miniredis", a.redisURL, err)
+	}
+	if a.getenv(redisguard.AllowSharedEnv) == "1" {
+		return nil
+	}
+	key, err := redisguard.ForeignKey(ctx, c)
+	if err != nil {
+		return fmt.Errorf("cannot scan Redis at %s: %v", a.redisURL, err)
+	}
+	if key != "" {
+		return fmt.Errorf("Redis at %s holds keys the course did not create (such as %q): give perflab an empty database (%s) or set %s=1 if you are sure", a.redisURL, key, redisguard.RecipeURL, redisguard.AllowSharedEnv)
 	}
 	return nil
 }

@@ -24,12 +24,12 @@ func (a *app) solution(ctx context.Context, args []string) error {
 		if err := a.checkRedis(ctx); err != nil {
 			return err
 		}
-		r, err := labrun.Run(ctx, a.course, l, a.testOptions())
+		r, err := labrun.Verdict(ctx, a.course, l, a.testOptions())
 		if err != nil {
 			return err
 		}
 		if r.Outcome != labrun.Passed {
-			return fmt.Errorf("%s does not pass yet (%s), so its solution stays hidden; try `go run ./cmd/perflab hint %s`, or add --reveal to see it anyway", l.ID(), headline(r), l.ID())
+			return fmt.Errorf("%s does not pass yet (%s), so its solution stays hidden; try `go run ./cmd/perflab hint %s`, or add --reveal to see it anyway", l.ID(), r.Headline(), l.ID())
 		}
 	}
 	for _, f := range l.Edit {

@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/goperflabs/labs/internal/course"
+	"github.com/goperflabs/labs/internal/figure"
 	"github.com/goperflabs/labs/internal/manifest"
 	"github.com/goperflabs/labs/internal/proc"
+	"github.com/goperflabs/labs/internal/racereport"
 	"github.com/goperflabs/labs/internal/testjson"
 )
 
@@ -29,6 +31,7 @@ const (
 	Failed      Outcome = "failed"       // at least one test failed its assertions
 	Panicked    Outcome = "panicked"     // a test panicked
 	TimedOut    Outcome = "timed out"    // a test was still running at the time limit
+	DataRace    Outcome = "data race"    // the -race run found a data race
 	BuildFailed Outcome = "build failed" // the lab or its tests did not compile
 	Crashed     Outcome = "crashed"      // the binary failed outside any test, or ran none
 )
@@ -46,13 +49,27 @@ type Options struct {
 	// starts; 0 means 10 minutes (the first build of SQLite takes minutes).
 	BuildGrace time.Duration
 	OnEvent    func(testjson.Event)
+	// RaceInTurn makes Verdict run its -race pass after the plain one
+	// instead of beside it, for callers that already run several labs
+	// at once.
+	RaceInTurn bool
 }
 
 // Failure is one failed test and what it said.
 type Failure struct {
 	Test     string
-	Messages []string
+	Messages []string // what the test said, race reports left out
 	Panicked bool
+	Races    []racereport.Report // data races found while it ran
+	Figures  []figure.Figure     // the figures its gates measured
+	Race     bool                // it failed in the -race run
+}
+
+// Test is one test that ran, with the figures its gates measured.
+type Test struct {
+	Name    string
+	Passed  bool
+	Figures []figure.Figure
 }
 
 // Result is what one run of a lab's tests showed.
@@ -70,6 +87,11 @@ type Result struct {
 	Wall          time.Duration // the whole go test command, build included
 	MaxRSS        int64         // bytes; an upper bound, since compiler and linker count too
 	Passed        int           // tests that passed
+	Tests         []Test        // every test that ran, in order
+	// Race says the result is of a -race run; RaceElapsed is that run's
+	// time where a Verdict made one.
+	Race        bool
+	RaceElapsed time.Duration
 }
 
 // ErrNoGo means the go command is not on PATH.
@@ -141,11 +163,12 @@ func Run(ctx context.Context, c *course.Course, l manifest.Lab, opts Options) (R
 		return res, r.err
 	}
 	res.Wall, res.MaxRSS = pres.Wall, pres.MaxRSS
-	summarize(&res, r.exec, pres, limit)
+	res.Race = opts.Race
+	summarize(&res, r.exec, pres, limit, c.Dir(l))
 	return res, ctx.Err()
 }
 
-func summarize(res *Result, e *testjson.Execution, pres proc.Result, limit time.Duration) {
+func summarize(res *Result, e *testjson.Execution, pres proc.Result, limit time.Duration, labDir string) {
 	var p *testjson.Package
 	for _, cand := range e.Packages() {
 		if strings.HasSuffix(cand.ImportPath, "/"+res.Lab.ID()) {
@@ -174,9 +197,18 @@ func summarize(res *Result, e *testjson.Execution, pres proc.Result, limit time.
 		if tc.Status == testjson.StatusPass {
 			res.Passed++
 		}
+		res.Tests = append(res.Tests, Test{Name: tc.Name, Passed: tc.Status == testjson.StatusPass, Figures: figures(tc)})
 	}
+	raced := false
 	for _, tc := range p.Failed() {
-		res.Failures = append(res.Failures, Failure{Test: tc.Name, Messages: tc.Messages(), Panicked: tc.Panicked})
+		f := Failure{Test: tc.Name, Messages: tc.Messages(), Panicked: tc.Panicked, Figures: figures(tc), Race: res.Race}
+		if racereport.Found(f.Messages) {
+			f.Races = racereport.Parse(f.Messages, racereport.InDir(labDir))
+			f.Messages = withoutRaceReports(f.Messages)
+			f.Panicked = false
+			raced = true
+		}
+		res.Failures = append(res.Failures, f)
 	}
 	switch {
 	case p.BuildFailed():
@@ -191,6 +223,8 @@ func summarize(res *Result, e *testjson.Execution, pres proc.Result, limit time.
 		if u := p.Unfinished(); len(u) > 0 {
 			res.TimedOutTest = u[0].Name
 		}
+	case raced || racereport.Found(p.Output):
+		res.Outcome = DataRace
 	case anyPanicked(res.Failures):
 		res.Outcome = Panicked
 	case len(res.Failures) > 0:
@@ -212,4 +246,36 @@ func anyPanicked(fs []Failure) bool {
 		}
 	}
 	return false
+}
+
+// figures returns the gate figures a test recorded with testkit.Report.
+func figures(tc *testjson.TestCase) []figure.Figure {
+	var out []figure.Figure
+	for _, a := range tc.Attrs {
+		if !figure.IsKey(a.Key) {
+			continue
+		}
+		if f, err := figure.Parse(a.Value); err == nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// withoutRaceReports drops the race detector's report blocks, and its
+// "race detected during execution of test" line, from a test's messages.
+func withoutRaceReports(lines []string) []string {
+	var out []string
+	in := false
+	for _, l := range lines {
+		t := strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(t, "=================="):
+			in = !in
+		case in, strings.HasSuffix(t, "race detected during execution of test"):
+		default:
+			out = append(out, l)
+		}
+	}
+	return out
 }

@@ -13,17 +13,19 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/goperflabs/labs/internal/redisguard"
 )
 
 // RedisURLEnv names the environment variable that points the tests at a
 // real Redis server instead of the embedded miniredis, as
 // redis://host:port/db.
-const RedisURLEnv = "PERFLAB_REDIS_URL"
+const RedisURLEnv = redisguard.URLEnv
 
 // RedisAllowSharedEnv names the environment variable that, set to 1, lets
 // Redis run tests against a database that holds keys not made by the course
 // (keys not starting with "perflab:").
-const RedisAllowSharedEnv = "PERFLAB_REDIS_ALLOW_SHARED"
+const RedisAllowSharedEnv = redisguard.AllowSharedEnv
 
 // RedisServer is the Redis a test talks to: an embedded miniredis, or a
 // real server when PERFLAB_REDIS_URL is set.
@@ -75,10 +77,10 @@ func Redis(t testing.TB) *RedisServer {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if err := r.Client.Ping(ctx).Err(); err != nil {
-		t.Fatalf("testkit: cannot reach Redis at %s=%s (%v); start the server (redis-server --port 6390 --bind 127.0.0.1 --save '' --daemonize yes) or unset %s to use the embedded miniredis", RedisURLEnv, url, err, RedisURLEnv)
+		t.Fatalf("testkit: cannot reach Redis at %s=%s (%v); start a throwaway server with %s (stop it with %s), or unset %s to use the embedded miniredis", RedisURLEnv, url, err, redisguard.StartCommand, redisguard.StopCommand, RedisURLEnv)
 	}
 	if os.Getenv(RedisAllowSharedEnv) != "1" {
-		if key, err := foreignKey(ctx, r.Client); err != nil {
+		if key, err := redisguard.ForeignKey(ctx, r.Client); err != nil {
 			t.Fatalf("testkit: cannot scan Redis at %s: %v", url, err)
 		} else if key != "" {
 			t.Fatalf("testkit: Redis at %s holds keys the course did not make (e.g. %q); refusing to use a shared database — point %s at an empty database (e.g. redis://127.0.0.1:6379/15) or set %s=1", url, key, RedisURLEnv, RedisAllowSharedEnv)
@@ -95,26 +97,6 @@ func Redis(t testing.TB) *RedisServer {
 		}
 	})
 	return r
-}
-
-// foreignKey returns a key that does not start with "perflab:", or "".
-func foreignKey(ctx context.Context, c *redis.Client) (string, error) {
-	var cursor uint64
-	for {
-		keys, next, err := c.Scan(ctx, cursor, "*", 1000).Result()
-		if err != nil {
-			return "", err
-		}
-		for _, k := range keys {
-			if !strings.HasPrefix(k, "perflab:") {
-				return k, nil
-			}
-		}
-		if next == 0 {
-			return "", nil
-		}
-		cursor = next
-	}
 }
 
 // DeletePrefix deletes the keys that start with prefix, with SCAN and
