@@ -4,7 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
 
+	"github.com/goperflabs/labs/internal/buildcache"
+	"github.com/goperflabs/labs/internal/figure"
 	"github.com/goperflabs/labs/internal/labrun"
 	"github.com/goperflabs/labs/internal/manifest"
 )
@@ -14,7 +19,16 @@ import (
 func (a *app) check(ctx context.Context, args []string) error {
 	fs := a.flags("check")
 	asJSON := fs.Bool("json", false, "")
-	labs, err := a.parseLabs(fs, args)
+	targets, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(targets) == 0 {
+		if l, ok := a.labHere(); ok {
+			targets = []string{l.ID()}
+		}
+	}
+	labs, err := a.course.Resolve(targets)
 	if err != nil {
 		return err
 	}
@@ -49,6 +63,7 @@ func (a *app) runLabs(ctx context.Context, labs []manifest.Lab, showProgress boo
 	if err := a.checkRedis(ctx); err != nil {
 		return nil, err
 	}
+	a.compileColdChapters(ctx, labs)
 	opts := a.testOptions()
 	// One lab runs its plain and -race passes side by side; several labs
 	// already fill the cores, so each takes its passes in turn.
@@ -98,12 +113,23 @@ type jsonResult struct {
 	Output      []string      `json:"output,omitempty"`
 	Elapsed     float64       `json:"elapsed_seconds"`
 	NextHint    string        `json:"next_hint,omitempty"`
+	// Tests holds every test that ran with the figures its gates
+	// measured, read from the attr events of go test -json.
+	Tests []jsonTest `json:"tests,omitempty"`
 }
 
 type jsonFailure struct {
 	Test     string   `json:"test"`
 	Messages []string `json:"messages"`
 	Panicked bool     `json:"panicked,omitempty"`
+	Race     bool     `json:"under_race,omitempty"` // it failed in the -race run
+	Races    []string `json:"data_races,omitempty"` // each race in one line
+}
+
+type jsonTest struct {
+	Name    string          `json:"name"`
+	Passed  bool            `json:"passed"`
+	Figures []figure.Figure `json:"figures,omitempty"`
 }
 
 type jsonTimeout struct {
@@ -118,7 +144,14 @@ func toJSON(r labrun.Result, st state) jsonResult {
 		Elapsed: r.Elapsed.Seconds(),
 	}
 	for _, f := range r.Failures {
-		j.Failures = append(j.Failures, jsonFailure{f.Test, f.Messages, f.Panicked})
+		jf := jsonFailure{Test: f.Test, Messages: f.Messages, Panicked: f.Panicked, Race: f.Race}
+		for _, race := range f.Races {
+			jf.Races = append(jf.Races, race.String())
+		}
+		j.Failures = append(j.Failures, jf)
+	}
+	for _, tc := range r.Tests {
+		j.Tests = append(j.Tests, jsonTest{tc.Name, tc.Passed, tc.Figures})
 	}
 	for _, l := range r.BuildErrors {
 		j.BuildErrors = append(j.BuildErrors, compileError(l))
@@ -143,4 +176,44 @@ func (a *app) writeJSON(results []labrun.Result, st state) error {
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// compileColdChapters compiles, chapter by chapter with a line for each,
+// the targeted labs when the build cache lacks what they need (one go
+// list finds out); on a warm cache it says nothing. A failure here is left
+// for the lab runs to report.
+func (a *app) compileColdChapters(ctx context.Context, labs []manifest.Lab) {
+	var patterns, chapters []string
+	byChapter := map[string][]string{}
+	for _, l := range labs {
+		patterns = append(patterns, "./"+l.ID())
+		if !slices.Contains(chapters, l.Chapter) {
+			chapters = append(chapters, l.Chapter)
+		}
+		byChapter[l.Chapter] = append(byChapter[l.Chapter], "./"+l.ID())
+	}
+	stale, err := buildcache.StaleDeps(ctx, a.course.Root, patterns...)
+	if err != nil || len(stale) == 0 {
+		return
+	}
+	fmt.Fprintf(a.stderr, "%s\n", a.dim(fmt.Sprintf("first run: compiling %d packages the labs need (SQLite, for the caching labs, takes a few minutes)", len(stale))))
+	for _, ch := range chapters {
+		fmt.Fprintf(a.stderr, "%s\n", a.dim("  compiling "+ch+"…"))
+		_ = buildcache.Compile(ctx, a.course.Root, byChapter[ch]...)
+	}
+}
+
+// labHere returns the lab whose folder perflab was started in, if any.
+func (a *app) labHere() (manifest.Lab, bool) {
+	here, err := filepath.Abs(a.dir)
+	if err != nil {
+		return manifest.Lab{}, false
+	}
+	for _, l := range a.course.Labs() {
+		rel, err := filepath.Rel(a.course.Dir(l), here)
+		if err == nil && !strings.HasPrefix(rel, "..") {
+			return l, true
+		}
+	}
+	return manifest.Lab{}, false
 }

@@ -28,6 +28,9 @@ import (
 // sets the exit code.
 var ErrFailed = errors.New("not every lab passed")
 
+// errHelpShown is returned by a command whose --help was printed.
+var errHelpShown = errors.New("help shown")
+
 // errUsage is returned after usage has been printed.
 type usageError struct{ msg string }
 
@@ -61,14 +64,21 @@ Commands:
   (none)            show your progress and check the next unfinished lab
   list              every lab and its state (found by running its tests)
   check [TARGET…]   run the tests of labs: a lab (01-memory/retention),
-                    a chapter (01-memory) or all; --json for machines
-  hint LAB          show the next hint for a lab
+                    a chapter (01-memory) or all (inside a lab's folder,
+                    that lab); plain, and under -race for concurrent labs;
+                    --json for machines
+  hint LAB          show the next hint for a lab; --all shows those given
   watch [LAB]       re-check a lab whenever you save a file; q quits
   solution LAB      show the reference solution as a diff (once the lab
                     passes, or with --reveal)
   reset LAB         restore a lab's shipped files, after backing yours up
-  verify [TARGET…]  for maintainers: prove each lab fails as shipped and
-                    passes with its solution, -race too
+  restore LAB [B]   put back your files from a backup reset made
+  doctor            check this machine: Go, git, Graphviz, redis-server
+  verify [TARGET…]  for maintainers: prove each lab, as committed, fails
+                    as shipped and passes with its solution, -race too,
+                    and that its kept wrong fixes fail
+
+Run go run ./cmd/perflab COMMAND --help for a command's options.
 
 Global options:
   --redis URL       run the caching labs against a real Redis
@@ -127,7 +137,10 @@ func Run(ctx context.Context, cfg Config, args []string) error {
 		return err
 	}
 	a.course = c
-	return run(a, ctx, rest)
+	if err := run(a, ctx, rest); !errors.Is(err, errHelpShown) {
+		return err
+	}
+	return nil
 }
 
 type command func(a *app, ctx context.Context, args []string) error
@@ -140,11 +153,13 @@ var commands = map[string]command{
 	"watch":    (*app).watch,
 	"solution": (*app).solution,
 	"reset":    (*app).reset,
+	"restore":  (*app).restore,
 	"verify":   (*app).verify,
+	"doctor":   (*app).doctor,
 }
 
 func commandNames() []string {
-	return []string{"list", "check", "hint", "watch", "solution", "reset", "verify", "help"}
+	return []string{"list", "check", "hint", "watch", "solution", "reset", "restore", "verify", "doctor", "help"}
 }
 
 // flags makes a command's flag set that also accepts the global options,
@@ -161,7 +176,10 @@ func (a *app) flags(name string) *flag.FlagSet {
 func (a *app) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(a.stdout, commandHelp(fs.Name()))
+			return nil, errHelpShown
+		} else if err != nil {
 			return nil, &usageError{fmt.Sprintf("%s: %v; run `go run ./cmd/perflab help`", fs.Name(), err)}
 		}
 		if fs.NArg() == 0 {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goperflabs/labs/internal/figure"
 	"github.com/goperflabs/labs/internal/labrun"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -71,8 +72,14 @@ func TestCheckReportsEachOutcome(t *testing.T) {
 	assert.Equal(t, "failed", fails.Outcome)
 	require.Len(t, fails.Failures, 1)
 	assert.Equal(t, "TestSum", fails.Failures[0].Test)
-	assert.Contains(t, fails.Failures[0].Messages[0], "sum_test.go:13: Sum = 3, want 6")
+	assert.Contains(t, fails.Failures[0].Messages[0], "sum_test.go:19: Sum = 3, want 6")
 	assert.Equal(t, "go run ./cmd/perflab hint 01-fixtures/fails", fails.NextHint)
+	// Gate figures come from the attr events, per test.
+	require.Len(t, fails.Tests, 2)
+	assert.Equal(t, "TestSum", fails.Tests[1].Name)
+	require.Len(t, fails.Tests[1].Figures, 1)
+	assert.Equal(t, figure.Figure{Name: "sum", Value: 3, Op: "==", Budget: 6}, fails.Tests[1].Figures[0])
+	assert.Equal(t, "data race", byLab["01-fixtures/racy"].Outcome)
 
 	nocompile := byLab["01-fixtures/nocompile"]
 	assert.Equal(t, "build failed", nocompile.Outcome)
@@ -94,7 +101,7 @@ func TestCheckTextNamesTestsHintsAndTimeouts(t *testing.T) {
 	require.ErrorIs(t, err, ErrFailed)
 	for _, want := range []string{
 		"✗ 01-fixtures/fails  failed: TestSum",
-		"sum_test.go:13: Sum = 3, want 6; look at the loop in sum.go",
+		"sum_test.go:19: Sum = 3, want 6; look at the loop in sum.go",
 		"go run ./cmd/perflab hint 01-fixtures/fails   (hint 1 of 3)",
 		"timed out in TestDrain after 2s",
 		"01-fixtures/nocompile/sum.go:6: cannot use",

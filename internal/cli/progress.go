@@ -15,7 +15,7 @@ func (a *app) progress(ctx context.Context, args []string) error {
 	if _, err := a.parse(fs, args); err != nil {
 		return err
 	}
-	fmt.Fprintln(a.stderr, a.dim("running every lab's tests (the first run compiles the dependencies and can take a few minutes)…"))
+	fmt.Fprintln(a.stderr, a.dim("running every lab's tests…"))
 	results, err := a.runLabs(ctx, a.course.Labs(), true)
 	if err != nil {
 		return err

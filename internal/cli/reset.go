@@ -39,28 +39,56 @@ func (a *app) reset(ctx context.Context, args []string) error {
 		}
 		shipped[rel] = out
 	}
+	stamp, saved, err := a.backUp(shipped)
+	if err != nil {
+		return err
+	}
+	if err := a.writeFiles(shipped); err != nil {
+		return err
+	}
+	if saved > 0 {
+		fmt.Fprintf(a.stdout, "your changed files (%d) are saved in .perflab/backup/%s\n", saved, stamp)
+	}
+	fmt.Fprintf(a.stdout, "restored %s (%d files) to the version at %s\n", l.ID(), len(shipped), *from)
+	if saved > 0 {
+		fmt.Fprintf(a.stdout, "to undo: go run ./cmd/perflab restore %s %s\n", l.ID(), stamp)
+	}
+	return nil
+}
+
+// backUp copies the current version of each file about to be replaced by
+// files (course-relative paths) that exists and differs, into a new
+// .perflab/backup/<time>/ folder. It returns the folder's name and how
+// many files it saved.
+func (a *app) backUp(files map[string][]byte) (string, int, error) {
 	stamp := time.Now().Format("20060102-150405.000")
-	backup := filepath.Join(a.course.Root, ".perflab", "backup", stamp)
+	backup := filepath.Join(a.backupRoot(), stamp)
 	saved := 0
-	for rel, content := range shipped {
-		path := filepath.Join(a.course.Root, filepath.FromSlash(rel))
-		cur, err := os.ReadFile(path)
+	for rel, content := range files {
+		cur, err := os.ReadFile(filepath.Join(a.course.Root, filepath.FromSlash(rel)))
 		if os.IsNotExist(err) || bytes.Equal(cur, content) {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("reading %s for the backup: %w", rel, err)
+			return "", 0, fmt.Errorf("reading %s for the backup: %w", rel, err)
 		}
 		dst := filepath.Join(backup, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return fmt.Errorf("making the backup folder: %w", err)
+			return "", 0, fmt.Errorf("making the backup folder: %w", err)
 		}
 		if err := os.WriteFile(dst, cur, 0o644); err != nil {
-			return fmt.Errorf("backing up %s: %w", rel, err)
+			return "", 0, fmt.Errorf("backing up %s: %w", rel, err)
 		}
 		saved++
 	}
-	for rel, content := range shipped {
+	return stamp, saved, nil
+}
+
+func (a *app) backupRoot() string { return filepath.Join(a.course.Root, ".perflab", "backup") }
+
+// writeFiles writes each course-relative file, making folders as needed.
+func (a *app) writeFiles(files map[string][]byte) error {
+	for rel, content := range files {
 		path := filepath.Join(a.course.Root, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return fmt.Errorf("restoring %s: %w", rel, err)
@@ -69,11 +97,6 @@ func (a *app) reset(ctx context.Context, args []string) error {
 			return fmt.Errorf("restoring %s: %w", rel, err)
 		}
 	}
-	if saved > 0 {
-		rel, _ := filepath.Rel(a.course.Root, backup)
-		fmt.Fprintf(a.stdout, "your changed files (%d) are saved in %s\n", saved, filepath.ToSlash(rel))
-	}
-	fmt.Fprintf(a.stdout, "restored %s (%d files) to the version at %s\n", l.ID(), len(shipped), *from)
 	return nil
 }
 

@@ -1,6 +1,9 @@
 package fails
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestSumEmpty(t *testing.T) {
 	if got := Sum(nil); got != 0 {
@@ -9,7 +12,10 @@ func TestSumEmpty(t *testing.T) {
 }
 
 func TestSum(t *testing.T) {
-	if got := Sum([]int{1, 2, 3}); got != 6 {
+	got := Sum([]int{1, 2, 3})
+	// The figure as testkit.Report records it.
+	t.Attr("perflab.figure.sum", fmt.Sprintf(`{"name":"sum","value":%d,"op":"==","budget":6,"unit":"","pass":%t}`, got, got == 6))
+	if got != 6 {
 		t.Errorf("Sum = %d, want 6; look at the loop in sum.go", got)
 	}
 }

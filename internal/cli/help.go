@@ -1,0 +1,67 @@
+package cli
+
+import "fmt"
+
+// helps holds each command's --help text: its usage line and options.
+var helps = map[string]string{
+	"perflab": "Usage: go run ./cmd/perflab\n\nShows your progress and checks the next unfinished lab.\n",
+	"list":    "Usage: go run ./cmd/perflab list [--json]\n\nRuns every lab's tests and prints one line per lab.\n  --json   the results as JSON, as check --json prints them\n",
+	"check": `Usage: go run ./cmd/perflab check [--json] [LAB|CHAPTER|all …]
+
+Runs the tests of the labs named (with none: the lab whose folder you are
+in, or every lab) and explains each failure. A lab whose code is
+concurrent (race = true in its labs.toml) passes only if its tests pass
+plain and under -race.
+  --json   one JSON object per lab, with each test's gate figures
+`,
+	"hint": `Usage: go run ./cmd/perflab hint [--all] LAB
+
+Shows the lab's next hint; each lab has two or three.
+  --all    show again every hint given so far, without a new one
+`,
+	"watch": `Usage: go run ./cmd/perflab watch [--poll] [LAB]
+
+Checks a lab, then again each time you save one of its files; moves on
+when it passes. q then Enter quits.
+  --poll   look at file times every half second, where file events never
+           arrive (WSL's /mnt, NFS)
+`,
+	"solution": `Usage: go run ./cmd/perflab solution [--reveal] LAB
+
+Shows the reference solution as a diff against your files, once your lab
+passes.
+  --reveal  show it even though the lab does not pass yet
+`,
+	"reset": `Usage: go run ./cmd/perflab reset [--from REV] LAB
+
+Restores the lab's files as git has them, after saving yours in
+.perflab/backup/<time>/; prints the restore command that undoes it.
+  --from REV   the commit to restore from (default HEAD)
+`,
+	"restore": `Usage: go run ./cmd/perflab restore LAB [BACKUP]
+
+Puts back the lab's files from a backup in .perflab/backup/ (the newest
+that holds the lab, or the one named), after backing up the files it
+replaces.
+`,
+	"doctor": "Usage: go run ./cmd/perflab doctor\n\nChecks what the course needs on this machine and says how to install what is missing.\n",
+	"verify": `Usage: go run ./cmd/perflab verify [-p N] [--from REV | --working-tree] [LAB|CHAPTER|all …]
+
+For maintainers: proves each lab as committed (git's HEAD, never your
+edits) is sound: it fails in a test as shipped, within 20 s and 1 GiB; it
+passes with its solution, plain and under -race; each kept wrong fix in
+solutions/<chapter>/<lab>/wrong/ fails in a test and each alternative in
+.../alt/ passes. Ends with "N passed, N failed".
+  -p N            go test commands at once (default: one per CPU)
+  --from REV      prove the labs of another commit
+  --working-tree  prove the files as they are now, edits included
+`,
+}
+
+// commandHelp returns a command's --help text.
+func commandHelp(name string) string {
+	if h, ok := helps[name]; ok {
+		return h
+	}
+	return fmt.Sprintf("Usage: go run ./cmd/perflab %s\n\nRun go run ./cmd/perflab help for every command.\n", name)
+}
