@@ -422,9 +422,9 @@ func TestVerifyKeptFixesMustBehave(t *testing.T) {
 
 	out, _, err := run(t, dir, "verify", "01-fixtures/fails")
 	require.ErrorIs(t, err, ErrFailed)
-	assert.Contains(t, out, "wrong fix wrong/skips-first (moves the off-by-one to the other end of the loop) must fail in a test, but it passed")
+	assert.Contains(t, out, "wrong fix wrong/skips-first (moves the off-by-one to the other end of the loop) must fail when its tests run, but it passed")
 	assert.Contains(t, out, "correct fix alt/index-loop (an index loop with the right bound) must pass, plain and under -race, but it failed: TestSum")
-	assert.Contains(t, out, "wrong fix wrong/broken (does not compile) must fail in a test, but it does not compile")
+	assert.Contains(t, out, "wrong fix wrong/broken (does not compile) must fail when its tests run, but it does not compile")
 	assert.Contains(t, out, "0 passed, 1 failed")
 }
 

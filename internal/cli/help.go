@@ -50,7 +50,7 @@ replaces.
 For maintainers: proves each lab as committed (git's HEAD, never your
 edits) is sound: it fails in a test as shipped, within 20 s and 1 GiB; it
 passes with its solution, plain and under -race; each kept wrong fix in
-solutions/<chapter>/<lab>/wrong/ fails in a test and each alternative in
+solutions/<chapter>/<lab>/wrong/ fails (never by a build error) and each alternative in
 .../alt/ passes. Ends with "N passed, N failed".
   -p N            go test commands at once (default: one per CPU)
   --from REV      prove the labs of another commit

@@ -48,7 +48,13 @@ func (a *app) writeDetails(w io.Writer, r labrun.Result) {
 		}
 		fmt.Fprintln(w, in+a.bold("--- "+f.Test)+underRace(f))
 		for _, race := range f.Races {
-			fmt.Fprintln(w, in+"    data race: "+race.String())
+			for i, l := range race.Lines() {
+				lead := "data race: "
+				if i > 0 {
+					lead = "      and "
+				}
+				fmt.Fprintln(w, in+"    "+lead+l)
+			}
 		}
 		if len(f.Races) > 0 {
 			fmt.Fprintf(w, "%s    the whole report, with every goroutine's stack: go test -race -count=1 -run '%s' ./%s\n", in, testPattern(f.Test), r.Lab.ID())

@@ -54,18 +54,26 @@ type Report struct {
 	Accesses []Access // the two conflicting accesses, the later first
 }
 
-// String gives the report in two lines, one per access, each with its
-// first kept frame.
-func (r Report) String() string {
+// String gives the report in one line: each access with up to three of
+// its kept frames, innermost first.
+func (r Report) String() string { return strings.Join(r.Lines(), "; ") }
+
+// Lines gives one line per access, with up to three of its kept frames,
+// innermost first.
+func (r Report) Lines() []string {
 	var parts []string
 	for _, a := range r.Accesses {
+		var frames []string
+		for _, f := range a.Frames[:min(3, len(a.Frames))] {
+			frames = append(frames, f.String())
+		}
 		where := "(no frame in your files)"
-		if len(a.Frames) > 0 {
-			where = a.Frames[0].String()
+		if len(frames) > 0 {
+			where = strings.Join(frames, " ← ")
 		}
 		parts = append(parts, fmt.Sprintf("%s by goroutine %d in %s", strings.ToLower(a.Kind), a.Goroutine, where))
 	}
-	return strings.Join(parts, "; ")
+	return parts
 }
 
 // Keep says which frames to keep.

@@ -45,7 +45,7 @@ func TestParseRealCapture(t *testing.T) {
 	if len(r.Accesses) != 2 {
 		t.Fatalf("got %d accesses, want 2: %+v", len(r.Accesses), r)
 	}
-	want := "read by goroutine 10 in (*counter).add at racy_test.go:15; previous write by goroutine 9 in (*counter).add at racy_test.go:15"
+	want := "read by goroutine 10 in (*counter).add at racy_test.go:15 ← TestCounter.func1 at racy_test.go:23; previous write by goroutine 9 in (*counter).add at racy_test.go:15 ← TestCounter.func1 at racy_test.go:23"
 	if got := r.String(); got != want {
 		t.Errorf("String() =\n%s\nwant\n%s", got, want)
 	}

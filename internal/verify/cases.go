@@ -112,9 +112,11 @@ func runCase(ctx context.Context, c *course.Course, l manifest.Lab, cs Case, opt
 	res := CaseResult{Case: cs, Result: r}
 	switch cs.Kind {
 	case Wrong:
-		res.OK = failedInATest(r)
+		// A wrong fix may fail any way but by not compiling: a panic,
+		// a crash (concurrent map writes) or a timeout is its fault.
+		res.OK = r.Outcome != labrun.Passed && r.Outcome != labrun.BuildFailed
 		if !res.OK {
-			v.Problems = append(v.Problems, fmt.Sprintf("wrong fix %s (%s) must fail in a test, but it %s", cs.ID(), cs.About, Describe(r)))
+			v.Problems = append(v.Problems, fmt.Sprintf("wrong fix %s (%s) must fail when its tests run, but it %s", cs.ID(), cs.About, Describe(r)))
 		}
 	case Alt:
 		res.OK = r.Outcome == labrun.Passed
