@@ -73,6 +73,8 @@ Commands:
                     passes, or with --reveal)
   reset LAB         restore a lab's shipped files, after backing yours up
   restore LAB [B]   put back your files from a backup reset made
+  bench LAB         compare your code's benchmarks with the shipped code
+                    (or --vs solution), benchstat-style, --count rounds
   doctor            check this machine: Go, git, Graphviz, redis-server
   verify [TARGET…]  for maintainers: prove each lab, as committed, fails
                     as shipped and passes with its solution, -race too,
@@ -156,10 +158,11 @@ var commands = map[string]command{
 	"restore":  (*app).restore,
 	"verify":   (*app).verify,
 	"doctor":   (*app).doctor,
+	"bench":    (*app).benchCmd,
 }
 
 func commandNames() []string {
-	return []string{"list", "check", "hint", "watch", "solution", "reset", "restore", "verify", "doctor", "help"}
+	return []string{"list", "check", "hint", "watch", "solution", "reset", "restore", "bench", "verify", "doctor", "help"}
 }
 
 // flags makes a command's flag set that also accepts the global options,

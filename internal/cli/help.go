@@ -44,6 +44,17 @@ Puts back the lab's files from a backup in .perflab/backup/ (the newest
 that holds the lab, or the one named), after backing up the files it
 replaces.
 `,
+	"bench": `Usage: go run ./cmd/perflab bench [--count N] [--vs shipped|solution] [--bench RE] LAB
+
+Builds the lab's test binary twice, from your files and from the shipped
+ones (git's HEAD, swapped in with -overlay: your files are not touched),
+runs their benchmarks in interleaved rounds and prints a benchstat table:
+each benchmark's median and 95% interval per unit, the change, its p-value
+and n. A change that is not significant prints ~.
+  --count N    rounds of each (default 10)
+  --vs V       shipped (default), or solution once the lab passes
+  --bench RE   which benchmarks (default all)
+`,
 	"doctor": "Usage: go run ./cmd/perflab doctor\n\nChecks what the course needs on this machine and says how to install what is missing.\n",
 	"verify": `Usage: go run ./cmd/perflab verify [-p N] [--from REV | --working-tree] [LAB|CHAPTER|all …]
 
