@@ -19,6 +19,9 @@ import (
 const tools = "run go run ./03-clustering/worker-pool/cmd/hashjobs and compare \"cores busy\" with GOMAXPROCS, " +
 	"or trace it: go test -run '^$' -bench . -trace /tmp/trace.out ./03-clustering/worker-pool && go tool trace /tmp/trace.out"
 
+// leakWhere completes NoLeaks's "look at …".
+const leakWhere = "the stacks below, and the Goroutines view of a trace (go test -run '^$' -bench . -trace /tmp/trace.out ./03-clustering/worker-pool && go tool trace /tmp/trace.out)"
+
 // batch returns n jobs of varying cost. Their IDs are shuffled and some
 // repeat (two passwords may share a user ID), so results can be put in
 // order only by their position in jobs, never by sorting or indexing on
@@ -75,7 +78,7 @@ func checkResults(t *testing.T, jobs []Job, got []Result) {
 // TestRunResults checks what Run returns: every job done exactly once, the
 // results right and in the order of the jobs.
 func TestRunResults(t *testing.T) {
-	testkit.NoLeaks(t, tools)
+	testkit.NoLeaks(t, leakWhere)
 	for _, workers := range []int{0, 1, 3, 100} {
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
 			jobs := batch(64, 400)
@@ -175,7 +178,7 @@ const spareGoroutines = 3
 // leaves processors idle; more (a goroutine per job) only adds goroutines,
 // memory and latency, since no more than GOMAXPROCS can compute at once.
 func TestRunUsesEveryProcessor(t *testing.T) {
-	testkit.NoLeaks(t, tools)
+	testkit.NoLeaks(t, leakWhere)
 	// 4 whatever this machine has (6 on a 4-CPU machine): never the CPU
 	// count, so the pool must ask the scheduler (runtime.GOMAXPROCS(0))
 	// rather than count the CPUs itself.
@@ -211,7 +214,7 @@ func TestRunUsesEveryProcessor(t *testing.T) {
 // Run returns, or half a second), and return ctx.Err(), with no goroutine
 // left behind.
 func TestRunStopsOnCancel(t *testing.T) {
-	testkit.NoLeaks(t, tools)
+	testkit.NoLeaks(t, leakWhere)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	jobs := batch(400, 50)
