@@ -296,6 +296,7 @@ func TestLimitWindowIsTheClients(t *testing.T) {
 			tick = tick.Add(time.Second)
 		}
 		time.Sleep(time.Until(tick.Add(-250 * time.Millisecond)))
+		first := time.Now()
 		if allowed, limited := b.burst(client, 2); allowed != 2 {
 			t.Fatalf("%s, 2 requests with a limit of 3 per second: allowed = %d, refused = %d, want 2 allowed; %s", client, allowed, limited, tools)
 		}
@@ -305,13 +306,17 @@ func TestLimitWindowIsTheClients(t *testing.T) {
 		}
 		time.Sleep(time.Until(tick.Add(150 * time.Millisecond)))
 		allowed, limited := b.burst(client, 2)
+		if time.Since(first) > 900*time.Millisecond {
+			t.Logf("%s: the requests took %v, too close to the end of his window to tell; trying again", client, time.Since(first))
+			continue
+		}
 		testkit.Report(t, testkit.Figure{Name: "allowed after the clock's tick", Value: float64(allowed), Op: "==", Budget: 1, Unit: "requests"})
 		if allowed != 1 || limited != 1 {
 			t.Errorf("%s, 2 more requests 0.4s into his 1s window, just after the wall clock passed a whole second: allowed = %d, refused = %d, want exactly 1 and 1: the window must start at his first request, not at a tick of the clock; %s", client, allowed, limited, tools)
 		}
 		return
 	}
-	t.Fatalf("three attempts to send 2 requests in the 230ms before a tick of the clock all ran late; is the machine overloaded?")
+	t.Fatalf("three attempts to send frank's requests on time (2 in the 230ms before a tick of the clock, 2 more within 0.9s of the first) all ran late; is the machine overloaded?")
 }
 
 // slowRedis is a go-redis hook that holds every reply for a moment before
