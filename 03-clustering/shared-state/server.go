@@ -182,15 +182,22 @@ func Start(n int, cfg Config, command func() *exec.Cmd) (*Cluster, error) {
 }
 
 // Stop asks every worker to exit (SIGTERM), kills those still running
-// after 3 seconds, and waits for all of them.
-func (c *Cluster) Stop() {
+// after 3 seconds, and waits for all of them. It returns an error for each
+// worker that did not exit cleanly with status 0: one that had to be
+// killed, or one that exited with an error (status 66 is the race
+// detector's, in a worker built with -race).
+func (c *Cluster) Stop() error {
 	for _, cmd := range c.cmds {
 		cmd.Process.Signal(syscall.SIGTERM)
 	}
-	for _, cmd := range c.cmds {
+	var errs []error
+	for i, cmd := range c.cmds {
 		t := time.AfterFunc(3*time.Second, func() { cmd.Process.Kill() })
-		cmd.Wait()
+		if err := cmd.Wait(); err != nil {
+			errs = append(errs, fmt.Errorf("worker %d (pid %d): %w", i, cmd.Process.Pid, err))
+		}
 		t.Stop()
 	}
 	c.cmds = nil
+	return errors.Join(errs...)
 }

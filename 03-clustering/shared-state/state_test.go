@@ -8,11 +8,15 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/goperflabs/labs/internal/testkit"
+	"github.com/redis/go-redis/v9"
 )
 
 // TestMain turns the test binary into a worker when it is started as one:
@@ -28,13 +32,23 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-const where = "State in state.go: each worker process keeps its own map and counter; " +
-	"move the state to the one place every worker shares (the Redis client it is given, keys starting with its prefix)"
+// tools names what shows where the workers keep their state; failure
+// messages end with it. Which code to change is for the hints (perflab
+// hint).
+const tools = "run go run ./03-clustering/shared-state/cmd/limitd (it prints each worker's answers and the keys in Redis), " +
+	"or run the tests against a real Redis and watch the commands arrive: redis-cli -p PORT MONITOR (the README shows how)"
+
+// otherRun matches the keys of another test run sharing a real server:
+// testkit.Redis gives every run a prefix of this shape.
+var otherRun = regexp.MustCompile(`^perflab:test:[0-9a-f]{12}:`)
 
 // startWorkers runs n worker processes against r and stops them at
-// cleanup.
+// cleanup. At cleanup it also fails t for every worker that did not exit
+// cleanly (one built with -race exits with status 66 after a data race)
+// and for every key the workers left outside r.Prefix.
 func startWorkers(t *testing.T, r *testkit.RedisServer, n, limit int, win time.Duration) []string {
 	t.Helper()
+	checkKeysStayInPrefix(t, r)
 	c, err := Start(n, Config{RedisURL: r.URL, Prefix: r.Prefix, Limit: limit, Window: win},
 		func() *exec.Cmd {
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -44,8 +58,68 @@ func startWorkers(t *testing.T, r *testkit.RedisServer, n, limit int, win time.D
 	if err != nil {
 		t.Fatalf("starting workers: %v", err)
 	}
-	t.Cleanup(c.Stop)
+	t.Cleanup(func() {
+		if err := c.Stop(); err != nil {
+			t.Errorf("workers that did not exit cleanly on SIGTERM: %v (status 66 means the race detector found a data race in a worker: its report is in the output above)", err)
+		}
+	})
 	return c.Addrs
+}
+
+// allKeys returns every key of r's database, with SCAN.
+func allKeys(t *testing.T, r *testkit.RedisServer) []string {
+	t.Helper()
+	if r.Mini != nil {
+		return r.Mini.Keys()
+	}
+	var out []string
+	var cursor uint64
+	for {
+		keys, next, err := r.Client.Scan(context.Background(), cursor, "*", 1000).Result()
+		if err != nil {
+			t.Fatalf("SCAN * on %s: %v", r.URL, err)
+		}
+		out = append(out, keys...)
+		if next == 0 {
+			return out
+		}
+		cursor = next
+	}
+}
+
+// checkKeysStayInPrefix notes the keys of r's database now and, when t
+// ends, fails t for every key that appeared meanwhile outside r.Prefix.
+// On miniredis, a server of this test's own, that is every key outside
+// the prefix. On a real server, keys that were there before and keys of
+// other test runs (their own perflab:test:… prefixes) are left alone; the
+// stray keys are deleted, since the code under test made them during the
+// test, so that they do not stay in the user's database.
+func checkKeysStayInPrefix(t *testing.T, r *testkit.RedisServer) {
+	t.Helper()
+	before := map[string]bool{}
+	for _, k := range allKeys(t, r) {
+		before[k] = true
+	}
+	t.Cleanup(func() {
+		var stray []string
+		for _, k := range allKeys(t, r) {
+			if strings.HasPrefix(k, r.Prefix) || before[k] || (r.Mini == nil && otherRun.MatchString(k)) {
+				continue
+			}
+			stray = append(stray, k)
+		}
+		testkit.Report(t, testkit.Figure{Name: "keys outside the prefix", Value: float64(len(stray)), Op: "<=", Budget: 0, Unit: "keys"})
+		if len(stray) == 0 {
+			return
+		}
+		slices.Sort(stray)
+		t.Errorf("keys written outside the prefix %q = %d %q, budget 0: every key must start with the prefix the workers are given, or workers of two services (or two tests) sharing a Redis count into each other's keys; %s", r.Prefix, len(stray), stray[:min(len(stray), 5)], tools)
+		if r.Mini == nil {
+			if err := r.Client.Unlink(context.Background(), stray...).Err(); err != nil {
+				t.Errorf("deleting the stray keys %q from %s: %v", stray, r.URL, err)
+			}
+		}
+	})
 }
 
 // balancer sends requests to the workers round-robin, as the supervisor
@@ -106,7 +180,7 @@ func TestLimitIsGlobal(t *testing.T) {
 
 	allowed, limited := b.burst("alice", 300)
 	if allowed != 100 || limited != 200 {
-		t.Errorf("alice, 300 requests over 3 workers with a limit of 100: %d allowed, %d refused (429), want exactly 100 and 200; look at %s", allowed, limited, where)
+		t.Errorf("alice, 300 requests over 3 workers with a limit of 100: allowed = %d, refused (429) = %d, want exactly 100 and 200; %s", allowed, limited, tools)
 	}
 	if allowed, limited := b.burst("bob", 30); allowed != 30 {
 		t.Errorf("bob, 30 requests with a limit of 100: %d allowed, %d refused, want 30 allowed: the limit is per client", allowed, limited)
@@ -118,12 +192,7 @@ func TestLimitIsGlobal(t *testing.T) {
 			t.Fatalf("GET /stats: %d %q (%v)", code, body, err)
 		}
 		if st.Hits != 330 {
-			t.Errorf("worker %d counts %d hits, want 330, the requests the service got from alice and bob, whichever worker served them; look at %s", i, st.Hits, where)
-		}
-	}
-	for _, k := range r.Keys() {
-		if !strings.HasPrefix(k, r.Prefix) {
-			t.Errorf("key %q does not start with the prefix %q", k, r.Prefix)
+			t.Errorf("worker %d: hits = %d, want 330, the requests the service got from alice and bob, whichever worker served them; %s", i, st.Hits, tools)
 		}
 	}
 }
@@ -168,7 +237,7 @@ func TestLimitUnderConcurrency(t *testing.T) {
 		sum.limited += x.limited
 	}
 	if sum.allowed != 100 || sum.limited != 200 {
-		t.Errorf("dave, 300 concurrent requests over 3 workers with a limit of 100: %d allowed, %d refused, want exactly 100 and 200; look at %s (count with one atomic command, such as INCR)", sum.allowed, sum.limited, where)
+		t.Errorf("dave, 300 concurrent requests over 3 workers with a limit of 100: allowed = %d, refused = %d, want exactly 100 and 200; %s", sum.allowed, sum.limited, tools)
 	}
 }
 
@@ -179,11 +248,11 @@ func TestLimitWindowExpires(t *testing.T) {
 	r := testkit.Redis(t)
 	b := newBalancer(t, startWorkers(t, r, 3, 3, time.Second))
 	if allowed, limited := b.burst("carol", 6); allowed != 3 {
-		t.Fatalf("carol, 6 requests over 3 workers with a limit of 3 per second: %d allowed, %d refused, want exactly 3 allowed; look at %s", allowed, limited, where)
+		t.Fatalf("carol, 6 requests over 3 workers with a limit of 3 per second: allowed = %d, refused = %d, want exactly 3 allowed; %s", allowed, limited, tools)
 	}
 	r.FastForward(1100 * time.Millisecond)
 	if allowed, limited := b.burst("carol", 3); allowed != 3 {
-		t.Errorf("carol, 3 requests after her 1s window ended: %d allowed, %d refused, want 3 allowed: give the counter a time to live (EXPIRE) when the window starts", allowed, limited)
+		t.Errorf("carol, 3 requests 1.1s after the first of her 1s window: allowed = %d, refused = %d, want 3 allowed: the window never ended; redis-cli -p PORT TTL <key> on a real server shows a key's time to live", allowed, limited)
 	}
 }
 
@@ -201,11 +270,129 @@ func TestLimitWindowStartsAtFirstRequest(t *testing.T) {
 	}
 	r.FastForward(600 * time.Millisecond)
 	if allowed, limited := b.burst("erin", 2); allowed != 1 || limited != 1 {
-		t.Fatalf("erin, 2 more requests 0.6s into her 1s window with a limit of 3: %d allowed, %d refused, want exactly 1 and 1; look at %s", allowed, limited, where)
+		t.Fatalf("erin, 2 more requests 0.6s into her 1s window with a limit of 3: allowed = %d, refused = %d, want exactly 1 and 1; %s", allowed, limited, tools)
 	}
 	r.FastForward(600 * time.Millisecond)
 	if allowed, limited := b.burst("erin", 3); allowed != 3 {
-		t.Errorf("erin, 3 requests 1.2s after the first one of her 1s window: %d allowed, %d refused, want 3 allowed: the window must end 1s after its first request, however many came later; set the time to live only when the key has none (EXPIRE … NX)", allowed, limited)
+		t.Errorf("erin, 3 requests 1.2s after the first one of her 1s window: allowed = %d, refused = %d, want 3 allowed: the window must end 1s after its first request, however many came later; watch the TTL of her key between requests (redis-cli -p PORT PTTL <key> on a real server)", allowed, limited)
+	}
+}
+
+// TestLimitWindowIsTheClients checks that a window starts at the client's
+// first request, not at a tick of the wall clock: with a limit of 3 per
+// second, frank sends 2 requests a quarter of a second before a whole
+// second of the clock and 2 more just after it, 0.4s into his window, so
+// only 1 of those fits. A window counted per clock second (a key per
+// Unix second, or time.Now().Truncate(window)) starts again at the tick
+// and lets both through. Real time passes here, on miniredis too:
+// FastForward moves only the server's TTLs, never the workers' clocks.
+func TestLimitWindowIsTheClients(t *testing.T) {
+	r := testkit.Redis(t)
+	b := newBalancer(t, startWorkers(t, r, 3, 3, time.Second))
+	for attempt := range 3 {
+		client := fmt.Sprintf("frank%d", attempt)
+		tick := time.Now().Truncate(time.Second).Add(time.Second)
+		if time.Until(tick) < 250*time.Millisecond {
+			tick = tick.Add(time.Second)
+		}
+		time.Sleep(time.Until(tick.Add(-250 * time.Millisecond)))
+		first := time.Now()
+		if allowed, limited := b.burst(client, 2); allowed != 2 {
+			t.Fatalf("%s, 2 requests with a limit of 3 per second: allowed = %d, refused = %d, want 2 allowed; %s", client, allowed, limited, tools)
+		}
+		if time.Now().After(tick.Add(-20 * time.Millisecond)) {
+			t.Logf("%s: the first 2 requests ended too close to the clock's tick; trying again", client)
+			continue // the machine stalled: the test needs them well before the tick
+		}
+		time.Sleep(time.Until(tick.Add(150 * time.Millisecond)))
+		allowed, limited := b.burst(client, 2)
+		if time.Since(first) > 900*time.Millisecond {
+			t.Logf("%s: the requests took %v, too close to the end of his window to tell; trying again", client, time.Since(first))
+			continue
+		}
+		testkit.Report(t, testkit.Figure{Name: "allowed after the clock's tick", Value: float64(allowed), Op: "==", Budget: 1, Unit: "requests"})
+		if allowed != 1 || limited != 1 {
+			t.Errorf("%s, 2 more requests 0.4s into his 1s window, just after the wall clock passed a whole second: allowed = %d, refused = %d, want exactly 1 and 1: the window must start at his first request, not at a tick of the clock; %s", client, allowed, limited, tools)
+		}
+		return
+	}
+	t.Fatalf("three attempts to send frank's requests on time (2 in the 230ms before a tick of the clock, 2 more within 0.9s of the first) all ran late; is the machine overloaded?")
+}
+
+// slowRedis is a go-redis hook that holds every reply for a moment before
+// the caller sees it, as a busy network would. A read-then-write counter
+// (GET, add one in Go, SET) then reads the same count in several callers
+// every time, and a counter Redis changes atomically (INCR) does not care.
+type slowRedis struct{ d time.Duration }
+
+func (h slowRedis) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h slowRedis) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		time.Sleep(h.d)
+		return err
+	}
+}
+
+func (h slowRedis) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		time.Sleep(h.d)
+		return err
+	}
+}
+
+// TestAllowFromManyGoroutines runs three States in this process, each
+// with its own client standing for a worker process, and calls Allow for
+// gina from two goroutines per State at once, 300 calls in all, with
+// every Redis reply held for a millisecond: exactly 100 may be allowed,
+// and every State must count 300 hits. Under -race this is also the test
+// that shows a State touching its own fields from several goroutines
+// without a lock.
+func TestAllowFromManyGoroutines(t *testing.T) {
+	r := testkit.Redis(t)
+	checkKeysStayInPrefix(t, r)
+	ctx := context.Background()
+	states := make([]*State, 3)
+	for i := range states {
+		c := r.NewClient()
+		c.AddHook(slowRedis{time.Millisecond})
+		states[i] = NewState(c, r.Prefix, 100, time.Minute)
+	}
+	var (
+		mu      sync.Mutex
+		allowed int
+		errs    []error
+		wg      sync.WaitGroup
+	)
+	for g := range 6 {
+		wg.Go(func() {
+			st := states[g%3]
+			for range 50 {
+				ok, err := st.Allow(ctx, "gina")
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, err)
+				} else if ok {
+					allowed++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatalf("Allow failed %d times; first: %v", len(errs), errs[0])
+	}
+	testkit.Report(t, testkit.Figure{Name: "allowed", Value: float64(allowed), Op: "==", Budget: 100, Unit: "requests"})
+	if allowed != 100 {
+		t.Errorf("gina, 300 calls of Allow from 6 goroutines on 3 States with a limit of 100, every Redis reply 1ms late: allowed = %d, want exactly 100; %s", allowed, tools)
+	}
+	for i, st := range states {
+		if hits, err := st.Hits(ctx); err != nil || hits != 300 {
+			t.Errorf("State %d: Hits = %d, %v; want 300, the calls made on all three States; %s", i, hits, err, tools)
+		}
 	}
 }
 

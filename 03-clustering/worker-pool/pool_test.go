@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"sync/atomic"
 	"syscall"
@@ -13,17 +14,41 @@ import (
 	"github.com/goperflabs/labs/internal/testkit"
 )
 
-// where tells a failing test's reader where to look.
-const where = "Pool.Run in pool.go (how many goroutines call work at once? " +
-	"run go run ./03-clustering/worker-pool/cmd/hashjobs and compare \"cores busy\" with GOMAXPROCS)"
+// tools names the commands that show what the pool does; failure messages
+// end with it. Which code to change is for the hints (perflab hint).
+const tools = "run go run ./03-clustering/worker-pool/cmd/hashjobs and compare \"cores busy\" with GOMAXPROCS, " +
+	"or trace it: go test -run '^$' -bench . -trace /tmp/trace.out ./03-clustering/worker-pool && go tool trace /tmp/trace.out"
 
-// batch returns n jobs of varying cost.
+// leakWhere completes NoLeaks's "look at …".
+const leakWhere = "the stacks below, and the Goroutines view of a trace (go test -run '^$' -bench . -trace /tmp/trace.out ./03-clustering/worker-pool && go tool trace /tmp/trace.out)"
+
+// batch returns n jobs of varying cost. Their IDs are shuffled and some
+// repeat (two passwords may share a user ID), so results can be put in
+// order only by their position in jobs, never by sorting or indexing on
+// ID. The shuffle changes every run.
 func batch(n, rounds int) []Job {
+	ids := rand.Perm(n)
+	for i := 3; i < n; i += 5 {
+		ids[i] = ids[i-3] // a repeated ID, well apart from its twin
+	}
+	if n > 1 && ids[0] < ids[1] {
+		ids[0], ids[1] = ids[1], ids[0] // never in ascending order
+	}
 	jobs := make([]Job, n)
 	for i := range jobs {
-		jobs[i] = Job{ID: 1000 + i, Password: fmt.Sprintf("hunter%d", i), Salt: "perflab", Rounds: rounds + i%7*rounds/4}
+		jobs[i] = Job{ID: 1000 + ids[i], Password: fmt.Sprintf("hunter%d", i), Salt: "perflab", Rounds: rounds + i%7*rounds/4}
 	}
 	return jobs
+}
+
+// byPassword maps each job's password to its position in jobs: unlike IDs,
+// the passwords batch makes are unique.
+func byPassword(jobs []Job) map[string]int {
+	m := make(map[string]int, len(jobs))
+	for i, j := range jobs {
+		m[j.Password] = i
+	}
+	return m
 }
 
 // checkResults fails t unless got holds Stretch(jobs[i]) at every i.
@@ -32,23 +57,35 @@ func checkResults(t *testing.T, jobs []Job, got []Result) {
 	if len(got) != len(jobs) {
 		t.Fatalf("Run returned %d results for %d jobs; want one result per job", len(got), len(jobs))
 	}
+	wrong := 0
+	first := -1
 	for i, j := range jobs {
-		if want := Stretch(j); got[i] != want {
-			t.Fatalf("results[%d] = {ID %d, Key %x…}, want {ID %d, Key %x…}: results must be in the order of jobs", i, got[i].ID, got[i].Key[:4], want.ID, want.Key[:4])
+		if Stretch(j) != got[i] {
+			wrong++
+			if first < 0 {
+				first = i
+			}
 		}
+	}
+	testkit.Report(t, testkit.Figure{Name: "results out of place", Value: float64(wrong), Op: "<=", Budget: 0, Unit: "results"})
+	if wrong > 0 {
+		want := Stretch(jobs[first])
+		t.Fatalf("results out of place = %d of %d, budget 0: results[%d] = {ID %d, Key %x…}, want {ID %d, Key %x…}, the result of jobs[%d] (IDs are shuffled and repeat: only the position in jobs says where a result goes)",
+			wrong, len(jobs), first, got[first].ID, got[first].Key[:4], want.ID, want.Key[:4], first)
 	}
 }
 
 // TestRunResults checks what Run returns: every job done exactly once, the
 // results right and in the order of the jobs.
 func TestRunResults(t *testing.T) {
-	testkit.NoLeaks(t, where)
+	testkit.NoLeaks(t, leakWhere)
 	for _, workers := range []int{0, 1, 3, 100} {
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
 			jobs := batch(64, 400)
+			pos := byPassword(jobs)
 			calls := make([]atomic.Int32, len(jobs))
 			p := &Pool{Workers: workers, Work: func(j Job) Result {
-				calls[j.ID-1000].Add(1)
+				calls[pos[j.Password]].Add(1)
 				return Stretch(j)
 			}}
 			got, err := p.Run(context.Background(), jobs)
@@ -58,7 +95,7 @@ func TestRunResults(t *testing.T) {
 			checkResults(t, jobs, got)
 			for i := range calls {
 				if n := calls[i].Load(); n != 1 {
-					t.Fatalf("job %d was done %d times, want exactly once", jobs[i].ID, n)
+					t.Fatalf("jobs[%d] (ID %d) was done %d times, want exactly once", i, jobs[i].ID, n)
 				}
 			}
 		})
@@ -93,7 +130,9 @@ func (g *gauge) work(j Job) Result {
 // peakWorkers runs jobs through p with a gauge and returns the most calls
 // of Work that were running at the same time, and how many goroutines Run
 // had started by then. It waits up to two seconds for want calls to start,
-// then a moment more for any extra ones, then lets them all finish.
+// then a moment more for any extra ones, then lets them all finish at
+// once, so that the workers write their results at the same moment (which
+// gives -race something to see).
 func peakWorkers(t *testing.T, p *Pool, jobs []Job, want int) (peak, goroutines int) {
 	t.Helper()
 	g := &gauge{release: make(chan struct{})}
@@ -123,17 +162,23 @@ func peakWorkers(t *testing.T, p *Pool, jobs []Job, want int) (peak, goroutines 
 		}
 		checkResults(t, jobs, o.res)
 	case <-time.After(10 * time.Second):
-		t.Fatalf("Run did not return within 10s of its jobs being let through; look at %s", where)
+		t.Fatalf("Run did not return within 10s of its jobs being let through (for a goroutine dump: go test -run TestRunUsesEveryProcessor -timeout 15s ./03-clustering/worker-pool; the timeout panic lists every goroutine and where it waits)")
 	}
 	return int(g.peak.Load()), goroutines
 }
+
+// spareGoroutines is how many goroutines a correct pool may run besides
+// its workers: a feeder, a goroutine that closes the results channel once
+// the workers are done, one that watches the context. A constant few, not
+// one per job.
+const spareGoroutines = 3
 
 // TestRunUsesEveryProcessor requires Run to keep exactly as many jobs
 // running as the pool has workers: GOMAXPROCS of them by default. Fewer
 // leaves processors idle; more (a goroutine per job) only adds goroutines,
 // memory and latency, since no more than GOMAXPROCS can compute at once.
 func TestRunUsesEveryProcessor(t *testing.T) {
-	testkit.NoLeaks(t, where)
+	testkit.NoLeaks(t, leakWhere)
 	// 4 whatever this machine has (6 on a 4-CPU machine): never the CPU
 	// count, so the pool must ask the scheduler (runtime.GOMAXPROCS(0))
 	// rather than count the CPUs itself.
@@ -151,41 +196,59 @@ func TestRunUsesEveryProcessor(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, goroutines := peakWorkers(t, &Pool{Workers: tc.workers}, batch(40, 50), tc.want)
+			testkit.Report(t, testkit.Figure{Name: "jobs at once", Value: float64(got), Op: "==", Budget: float64(tc.want), Unit: "jobs"})
 			if got != tc.want {
-				t.Errorf("%s: at most %d jobs ran at the same time, want exactly %d (≥ 2 to use more than one core, ≤ the worker count so a batch of 40 does not become 40 goroutines); look at %s", tc.name, got, tc.want, where)
+				t.Errorf("%s: jobs running at the same time = %d, want exactly %d (fewer leaves processors idle, more than the worker count only queues goroutines); %s", tc.name, got, tc.want, tools)
 			}
-			// The workers, plus one to feed them if Run does not do it itself.
-			if budget := tc.want + 1; goroutines > budget {
-				t.Errorf("%s: Run had %d goroutines while %d jobs ran, budget %d: start the workers once and hand them jobs, not a goroutine per job that waits for its turn; look at %s", tc.name, goroutines, got, budget, where)
+			budget := tc.want + spareGoroutines
+			testkit.Report(t, testkit.Figure{Name: "goroutines", Value: float64(goroutines), Op: "<=", Budget: float64(budget), Unit: "goroutines"})
+			if goroutines > budget {
+				t.Errorf("%s: goroutines Run had started while %d of 40 jobs ran = %d, budget ≤ %d (the %d workers and %d more); %s (its Goroutines view counts them)", tc.name, got, goroutines, budget, tc.want, spareGoroutines, tools)
 			}
 		})
 	}
 }
 
 // TestRunStopsOnCancel cancels the batch after a few jobs: Run must stop
-// handing out jobs, wait for the ones running, and return ctx.Err(), with
-// no goroutine left behind.
+// handing out jobs, wait for the ones running (the tenth holds on until
+// Run returns, or half a second), and return ctx.Err(), with no goroutine
+// left behind.
 func TestRunStopsOnCancel(t *testing.T) {
-	testkit.NoLeaks(t, where)
+	testkit.NoLeaks(t, leakWhere)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	jobs := batch(400, 50)
-	var started atomic.Int32
+	var started, running atomic.Int32
+	returned := make(chan struct{})
 	p := &Pool{Workers: 2, Work: func(j Job) Result {
+		running.Add(1)
+		defer running.Add(-1)
 		if started.Add(1) == 10 {
 			cancel()
+			select {
+			case <-returned:
+			case <-time.After(500 * time.Millisecond):
+			}
 		}
 		return Stretch(j)
 	}}
 	res, err := p.Run(ctx, jobs)
+	left := running.Load()
+	close(returned)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run cancelled after 10 jobs: err = %v, want context.Canceled", err)
 	}
 	if res != nil {
 		t.Fatalf("Run cancelled after 10 jobs returned %d results, want nil with the error", len(res))
 	}
-	if n := started.Load(); n > 20 {
-		t.Fatalf("Run cancelled after 10 jobs started %d jobs, want it to stop handing out jobs (≤ 20 with 2 workers)", n)
+	testkit.Report(t, testkit.Figure{Name: "jobs running after Run returned", Value: float64(left), Op: "<=", Budget: 0, Unit: "jobs"})
+	if left > 0 {
+		t.Fatalf("jobs still running when Run returned after a cancel = %d, budget 0: Run must wait for the jobs it started; %s", left, tools)
+	}
+	n := started.Load()
+	testkit.Report(t, testkit.Figure{Name: "jobs started", Value: float64(n), Op: "<=", Budget: 20, Unit: "jobs"})
+	if n > 20 {
+		t.Fatalf("jobs started by a Run cancelled after 10 = %d of 400, budget ≤ 20 with 2 workers: after a cancel no new job may start; %s", n, tools)
 	}
 }
 

@@ -55,7 +55,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer c.Stop()
+	defer func() {
+		if err := c.Stop(); err != nil {
+			log.Print(err)
+		}
+	}()
 	fmt.Printf("%d workers %v, limit %d per client per minute\n", *workers, c.Addrs, *limit)
 
 	hc := &http.Client{Timeout: 5 * time.Second}

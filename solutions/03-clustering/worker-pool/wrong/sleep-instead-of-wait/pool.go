@@ -1,0 +1,77 @@
+package workerpool
+
+import (
+	"context"
+	"runtime"
+	"sync/atomic"
+	"time"
+)
+
+// Pool runs a batch of jobs through Work.
+type Pool struct {
+	// Workers is how many jobs may run at the same time. 0 means one per
+	// processor the Go scheduler runs goroutines on: runtime.GOMAXPROCS(0).
+	Workers int
+	// Work does one job. nil means Stretch. It must be safe to call from
+	// several goroutines at once.
+	Work func(Job) Result
+}
+
+// workers returns how many jobs may run at once.
+func (p *Pool) workers() int {
+	if p.Workers > 0 {
+		return p.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+func (p *Pool) work() func(Job) Result {
+	if p.Work != nil {
+		return p.Work
+	}
+	return Stretch
+}
+
+// Run does every job once and polls until they are all done.
+func (p *Pool) Run(ctx context.Context, jobs []Job) ([]Result, error) {
+	work := p.work()
+	results := make([]Result, len(jobs))
+	idx := make(chan int)
+	var started atomic.Int64
+	done := make([]bool, len(jobs)) // written by the workers, read below: no synchronisation
+	for range min(p.workers(), len(jobs)) {
+		go func() {
+			for i := range idx {
+				results[i] = work(jobs[i])
+				done[i] = true
+			}
+		}()
+	}
+	var err error
+feed:
+	for i := range jobs {
+		select {
+		case idx <- i:
+			started.Add(1)
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(idx)
+	for n := int(started.Load()); ; time.Sleep(time.Millisecond) {
+		finished := 0
+		for i := range n {
+			if done[i] {
+				finished++
+			}
+		}
+		if finished == n {
+			break
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
