@@ -18,8 +18,9 @@ import (
 // fakeClock is a clock the test moves by hand, so TTLs are tested without
 // sleeping.
 type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu    sync.Mutex
+	t     time.Time
+	onNow func() // called, once, by the next Now after OnNextNow
 }
 
 func newFakeClock() *fakeClock {
@@ -29,7 +30,18 @@ func newFakeClock() *fakeClock {
 func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if f := c.onNow; f != nil {
+		c.onNow = nil
+		f()
+	}
 	return c.t
+}
+
+// OnNextNow makes the next call of Now, by any goroutine, call f first.
+func (c *fakeClock) OnNextNow(f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.onNow = f
 }
 
 func (c *fakeClock) Advance(d time.Duration) {
@@ -237,6 +249,126 @@ func TestConcurrentUse(t *testing.T) {
 	if n := max(int64(c.Len()), maxLen.Load()); n > capacity {
 		t.Errorf("during %d concurrent Gets over %d keys, Len() reached %d, budget ≤ %d (the capacity); look at Cache.Get in cache.go",
 			workers*perWorker, keys, n, capacity)
+	}
+}
+
+func TestZeroTTLNeverGoesStale(t *testing.T) {
+	// New documents ttl <= 0 as "values never go stale".
+	for _, ttl := range []time.Duration{0, -time.Minute} {
+		clock := newFakeClock()
+		l := newLoader(0)
+		c := New(10, ttl, l.load, clock.Now)
+		const k = "sku-1/en-GB"
+		for i := range 5 {
+			if v := c.Get(k); !isValueOf(v, k) {
+				t.Fatalf("ttl %v: Get(%q) = %q, want the value loaded for that key", ttl, k, v)
+			}
+			clock.Advance(time.Duration(i+1) * 24 * time.Hour)
+		}
+		if n := l.loads(k); n != 1 {
+			t.Errorf("ttl %v: 5 Gets of one key over 15 days made %d loads, want 1 (New says ttl <= 0 means values never go stale)", ttl, n)
+		}
+	}
+}
+
+// waitFor waits up to 2s for ch to close, and reports whether it did.
+func waitFor(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	case <-time.After(2 * time.Second):
+		return false
+	}
+}
+
+// TestMissWhileAnotherGetHits scripts, with hooks, the interleaving in which
+// an entry is read and written at once. Two Gets miss the same key and both
+// load it: the loader holds the first load until the second has started,
+// then holds the second until a third Get, a hit on the entry the first one
+// stored, is reading the clock. The second load then stores its value while
+// the hit is finishing. A cache that reads an entry outside its mutex, or
+// has no mutex, does that read concurrently with the store on every run,
+// and go test -race reports it every run.
+func TestMissWhileAnotherGetHits(t *testing.T) {
+	for round := range 5 {
+		key := key("sku-", round, "/fr-FR")
+		clock := newFakeClock()
+		secondStarted, hitting := make(chan struct{}), make(chan struct{})
+		var calls atomic.Int64
+		held := 0 // loads that waited for their signal in vain; read after wg.Wait
+		var heldMu sync.Mutex
+		load := func(k string) string {
+			n := calls.Add(1)
+			var ok bool
+			switch n {
+			case 1:
+				ok = waitFor(secondStarted)
+			case 2:
+				close(secondStarted)
+				ok = waitFor(hitting)
+			default:
+				ok = true
+			}
+			if !ok {
+				heldMu.Lock()
+				held++
+				heldMu.Unlock()
+			}
+			return valueFor(k, int(n), 8)
+		}
+		c := New(10, time.Hour, load, clock.Now)
+		got := make(chan string, 2)
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Go(func() { got <- c.Get(key) })
+		}
+		first := <-got // one miss has stored its value; the other is loading
+		var once sync.Once
+		hit := func() { once.Do(func() { close(hitting) }) }
+		clock.OnNextNow(hit)
+		third := c.Get(key)
+		hit() // a Get that never reads the clock releases the load here
+		wg.Wait()
+		second := <-got
+		for _, v := range []string{first, second, third} {
+			if !isValueOf(v, key) {
+				t.Fatalf("round %d: Get(%q) returned %q, want a value loaded for that key", round, key, v)
+			}
+		}
+		if v := c.Get(key); !isValueOf(v, key) {
+			t.Fatalf("round %d: after the three Gets, Get(%q) = %q", round, key, v)
+		}
+		if held > 0 {
+			t.Logf("the first load waited 2s in vain for a second load of its key (a cache that shares one load per key, or that loads under its lock, never starts one); skipping the other rounds")
+			break
+		}
+	}
+}
+
+// TestSlowLoadDoesNotBlockOtherKeys holds one load open and requires that
+// a Get of another key still completes.
+func TestSlowLoadDoesNotBlockOtherKeys(t *testing.T) {
+	release := make(chan struct{})
+	load := func(k string) string {
+		if k == "slow" {
+			<-release
+		}
+		return valueFor(k, 1, 0)
+	}
+	c := New(10, time.Hour, load, newFakeClock().Now)
+	done := make(chan struct{})
+	go func() { defer close(done); c.Get("slow") }()
+	defer func() { close(release); <-done }()
+	fast := make(chan string, 1)
+	go func() { fast <- c.Get("fast") }()
+	select {
+	case v := <-fast:
+		if !isValueOf(v, "fast") {
+			t.Fatalf("Get(%q) = %q", "fast", v)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("while one key was loading, a Get of another key waited over 5s, budget: it does not wait; " +
+			"a goroutine dump shows where it waits (go test -run TestSlowLoadDoesNotBlockOtherKeys -timeout 10s ./01-memory/bounded-cache prints one when it times out)")
 	}
 }
 
