@@ -115,7 +115,7 @@ func TestLenNeverExceedsCapacity(t *testing.T) {
 		t.Logf("capacity %d, %d distinct keys: largest Len() seen = %d", capacity, keys, maxLen)
 	} else {
 		t.Errorf("Len() reached %d after %d distinct keys (first over the capacity after %d), budget ≤ %d (the capacity given to New); "+
-			"look at Cache.Get in cache.go: nothing ever removes an entry, so the map grows with every new key",
+			"watch the entries grow with traffic: go run ./01-memory/bounded-cache/cmd/traffic",
 			maxLen, keys, firstOver, capacity)
 	}
 }
@@ -125,7 +125,7 @@ func TestRetainedHeapIsBounded(t *testing.T) {
 	// is about 60 MiB; with 1,000 entries at most it is well under 1 MiB.
 	const capacity, keys = 1000, 100_000
 	const budget = 4 << 20
-	got := testkit.RetainedAtMost(t, budget, "Cache.Get in cache.go (the memo map: what ever removes an entry from it?)", func() any {
+	got := testkit.RetainedAtMost(t, budget, "who allocated what stays live (go run ./01-memory/bounded-cache/cmd/traffic -heapprofile /tmp/heap.pprof, then go tool pprof -sample_index=inuse_space -top /tmp/heap.pprof)", func() any {
 		// A loader without bookkeeping, so only what the cache keeps counts.
 		load := func(key string) string { return valueFor(key, 1, 500) }
 		c := New(capacity, time.Hour, load, newFakeClock().Now)
@@ -174,7 +174,7 @@ func TestHotKeysStayCached(t *testing.T) {
 			hotRequests, hotLoads, 100*ratio, 100*want, l.calls.Load())
 	} else {
 		t.Errorf("hit ratio on the %d hot keys = %.1f%%, budget ≥ %.0f%% (%d loads for %d requests); "+
-			"look at how Cache.Get in cache.go chooses what to drop: evict the least recently used entry, one at a time",
+			"the hit%% column of go run ./01-memory/bounded-cache/cmd/traffic shows the same figure for this traffic",
 			hot, 100*ratio, 100*want, hotLoads, hotRequests)
 	}
 }
@@ -191,7 +191,7 @@ func TestTTLIsHonoured(t *testing.T) {
 		want := valueFor("sku-1/en-GB", wantLoads, 0)
 		if got := l.loads("sku-1/en-GB"); got != wantLoads || v != want {
 			t.Fatalf("%s: Get returned %q after %d loads, want %q after %d loads (ttl %v); "+
-				"look at Cache.Get in cache.go: remember when each value was loaded (c.now()) and load it again once ttl has passed",
+				"(go test -v -run TestTTLIsHonoured ./01-memory/bounded-cache)",
 				at, v, got, want, wantLoads, ttl)
 		}
 	}
@@ -244,10 +244,10 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 	if n := wrong.Load(); n > 0 {
-		t.Errorf("%d Gets returned a value that belongs to another key; look at Cache.Get in cache.go", n)
+		t.Errorf("%d Gets returned a value that belongs to another key, budget 0 (go test -race -run TestConcurrentUse ./01-memory/bounded-cache)", n)
 	}
 	if n := max(int64(c.Len()), maxLen.Load()); n > capacity {
-		t.Errorf("during %d concurrent Gets over %d keys, Len() reached %d, budget ≤ %d (the capacity); look at Cache.Get in cache.go",
+		t.Errorf("during %d concurrent Gets over %d keys, Len() reached %d, budget ≤ %d (the capacity); go test -race -run TestConcurrentUse ./01-memory/bounded-cache runs it under the race detector",
 			workers*perWorker, keys, n, capacity)
 	}
 }
