@@ -1,6 +1,6 @@
 // Command heapdump writes a full heap dump with debug.WriteHeapDump: every
-// live object with its type information and the pointers it holds, the
-// goroutine stacks, the finalizers and the memory statistics. It keeps
+// live object with its contents and the offsets of its pointers, the
+// goroutine stacks, the globals, the finalizers and the memory statistics. It keeps
 // 100,000 small objects alive, writes /tmp/heapdump.bin and prints its size
 // and the format line the file starts with.
 //
