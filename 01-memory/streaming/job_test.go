@@ -158,8 +158,8 @@ func TestPeakHeap(t *testing.T) {
 	size := int64(InputSize)
 	if testkit.RaceEnabled {
 		// The race detector makes every memory access several times
-		// slower; a quarter of the log is still 8× the budget.
-		size = InputSize / 4
+		// slower; an eighth of the log is still 4× the budget.
+		size = InputSize / 8
 	}
 	in := &stopWhenOver{r: Input(size, 1), size: size, limit: 4 * budget}
 	var got Report
