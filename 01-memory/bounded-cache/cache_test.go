@@ -92,8 +92,19 @@ func keyOf(prefix string, i int) string { return key(prefix, i, "") }
 
 func isValueOf(v, key string) bool { return strings.HasPrefix(v, key+"#") }
 
+// underRace returns n, or a fifth of it under the race detector, which
+// makes every map and list operation many times slower. A fifth is still
+// 20 times the caches' capacity.
+func underRace(n int) int {
+	if testkit.RaceEnabled {
+		return n / 5
+	}
+	return n
+}
+
 func TestLenNeverExceedsCapacity(t *testing.T) {
-	const capacity, keys = 1000, 100_000
+	const capacity = 1000
+	keys := underRace(100_000)
 	l := newLoader(0)
 	c := New(capacity, time.Hour, l.load, newFakeClock().Now)
 
@@ -121,9 +132,11 @@ func TestLenNeverExceedsCapacity(t *testing.T) {
 }
 
 func TestRetainedHeapIsBounded(t *testing.T) {
-	// 100,000 distinct keys with a ~512-byte value each: kept forever that
+	// 100,000 distinct keys (20,000 under -race) with a ~512-byte value
+	// each: kept forever that
 	// is about 60 MiB; with 1,000 entries at most it is well under 1 MiB.
-	const capacity, keys = 1000, 100_000
+	const capacity = 1000
+	keys := underRace(100_000)
 	const budget = 4 << 20
 	got := testkit.RetainedAtMost(t, budget, "who allocated what stays live (go run ./01-memory/bounded-cache/cmd/traffic -heapprofile /tmp/heap.pprof, then go tool pprof -sample_index=inuse_space -top /tmp/heap.pprof)", func() any {
 		// A loader without bookkeeping, so only what the cache keeps counts.
@@ -145,7 +158,8 @@ func TestHotKeysStayCached(t *testing.T) {
 	// long tail of keys that are each seen once. A cache that keeps what
 	// is used serves nearly every popular request from memory; one that
 	// throws everything away when it fills up does not.
-	const capacity, hot, requests = 1000, 200, 100_000
+	const capacity, hot = 1000, 200
+	requests := underRace(100_000)
 	const want = 0.90
 	l := newLoader(0)
 	c := New(capacity, time.Hour, l.load, newFakeClock().Now)

@@ -11,24 +11,26 @@ import (
 )
 
 // Cache remembers the value that load returned for each key. It holds at
-// most capacity entries; when full, it drops the entry whose last use is
-// the oldest, found by scanning the map (no list: slower evictions, less
-// bookkeeping). It is safe for use by many goroutines at once.
+// most capacity entries and drops the least recently used one when full;
+// the recency order is a doubly linked list threaded through the entries
+// themselves, around a sentinel. It is safe for use by many goroutines at
+// once.
 type Cache struct {
 	capacity int
 	ttl      time.Duration
 	load     func(key string) string
 	now      func() time.Time
 
-	mu   sync.Mutex
-	tick uint64 // counts uses, so the smallest lastUse is the LRU entry
-	memo map[string]entry
+	mu    sync.Mutex
+	items map[string]*entry
+	ring  entry // sentinel: ring.next is the most recently used entry
 }
 
 type entry struct {
-	value   string
-	loaded  time.Time
-	lastUse uint64
+	key        string
+	value      string
+	loaded     time.Time
+	prev, next *entry
 }
 
 // New returns a cache that holds at most capacity entries and serves each
@@ -39,19 +41,21 @@ func New(capacity int, ttl time.Duration, load func(key string) string, now func
 	if now == nil {
 		now = time.Now
 	}
-	return &Cache{capacity: max(capacity, 1), ttl: ttl, load: load, now: now, memo: make(map[string]entry, capacity)}
+	c := &Cache{capacity: max(capacity, 1), ttl: ttl, load: load, now: now, items: make(map[string]*entry, capacity)}
+	c.ring.prev, c.ring.next = &c.ring, &c.ring
+	return c
 }
 
 // Get returns the value of key, from memory if the cache holds a fresh
 // copy and otherwise by calling load and remembering the result.
 func (c *Cache) Get(key string) string {
 	c.mu.Lock()
-	if e, ok := c.memo[key]; ok && (c.ttl <= 0 || c.now().Sub(e.loaded) < c.ttl) {
-		c.tick++
-		e.lastUse = c.tick
-		c.memo[key] = e
+	if e, ok := c.items[key]; ok && (c.ttl <= 0 || c.now().Sub(e.loaded) < c.ttl) {
+		c.unlink(e)
+		c.pushFront(e)
+		v := e.value
 		c.mu.Unlock()
-		return e.value
+		return v
 	}
 	c.mu.Unlock()
 
@@ -59,30 +63,37 @@ func (c *Cache) Get(key string) string {
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.memo[key]; !ok && len(c.memo) >= c.capacity {
-		c.evictOldest()
+	if old, ok := c.items[key]; ok {
+		c.unlink(old)
+		delete(c.items, key)
 	}
-	c.tick++
-	c.memo[key] = entry{value: v, loaded: c.now(), lastUse: c.tick}
+	e := &entry{key: key, value: v, loaded: c.now()}
+	c.items[key] = e
+	c.pushFront(e)
+	for len(c.items) > c.capacity {
+		last := c.ring.prev
+		c.unlink(last)
+		delete(c.items, last.key)
+	}
 	return v
 }
 
-// evictOldest drops the least recently used entry; c.mu must be held.
-func (c *Cache) evictOldest() {
-	var oldest string
-	first := true
-	var min uint64
-	for k, e := range c.memo {
-		if first || e.lastUse < min {
-			oldest, min, first = k, e.lastUse, false
-		}
-	}
-	delete(c.memo, oldest)
+// unlink takes e out of the recency list; c.mu must be held.
+func (c *Cache) unlink(e *entry) {
+	e.prev.next, e.next.prev = e.next, e.prev
+	e.prev, e.next = nil, nil
+}
+
+// pushFront makes e the most recently used entry; c.mu must be held.
+func (c *Cache) pushFront(e *entry) {
+	e.prev, e.next = &c.ring, c.ring.next
+	c.ring.next.prev = e
+	c.ring.next = e
 }
 
 // Len returns how many entries the cache holds now.
 func (c *Cache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.memo)
+	return len(c.items)
 }
