@@ -3,16 +3,20 @@ package search
 import (
 	"context"
 	"errors"
+	"reflect"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/goperflabs/labs/internal/testkit"
 )
 
-// where tells a failing test's reader where to look.
-const where = "Searcher.Search in search.go: what happens to each backend goroutine once Search has returned? " +
-	"(see the goroutines: go test -run TestSearchLeavesNoGoroutines -v, or /debug/pprof/goroutine in cmd/searchd)"
+// where tells a failing test's reader which tool shows where to look.
+const where = "where each goroutine listed below is parked, and who was meant to unblock it " +
+	"(the same list from a running server: go run ./01-memory/goroutine-leak/cmd/searchd, then go tool pprof -top http://127.0.0.1:8080/debug/pprof/goroutine)"
 
 var errDown = errors.New("replica down")
 
@@ -143,6 +147,95 @@ func TestSearchLeavesNoGoroutines(t *testing.T) {
 	for i := range calls {
 		sc := scenarios[i%len(scenarios)]
 		sc.run(t, queries[i%len(queries)])
+	}
+}
+
+// TestGoroutinesEndWithSearch checks that the goroutines a Search starts
+// end when it has returned, not some time later. Each scenario runs once
+// as usual, and must leave nothing behind within a second; then again
+// inside a synctest bubble, where time is fake: once Search has returned,
+// synctest.Wait lets every goroutine in the bubble run until it exits or
+// blocks. A goroutine the search package started that is still there is
+// waiting for something, such as a timer, after its Search returned: a
+// send that gives up after a timeout outlives every Search by that much.
+func TestGoroutinesEndWithSearch(t *testing.T) {
+	for i, sc := range scenarios {
+		q := queries[i%len(queries)]
+		// Outside a bubble first: a goroutine that never ends would
+		// deadlock the bubble, and synctest would panic.
+		before := goroutinesOf(searchPackage)
+		sc.run(t, q)
+		if left := goneWithin(before, time.Second); len(left) > 0 {
+			t.Errorf("scenario %q: %d goroutine(s) started by the search package still running 1s after Search returned, budget 0:\n%s",
+				sc.name, len(left), strings.Join(left, "\n"))
+			return // the other scenarios would only wait a second each to say so again
+		}
+		synctest.Test(t, func(t *testing.T) {
+			before := goroutinesOf(searchPackage)
+			sc.run(t, q)
+			synctest.Wait()
+			if left := newSince(before); len(left) > 0 {
+				t.Errorf("scenario %q: %d goroutine(s) started by the search package were still waiting after Search returned "+
+					"and every other goroutine had settled, budget 0:\n%s\n(go test -v -run %s ./01-memory/goroutine-leak prints this list)",
+					sc.name, len(left), strings.Join(left, "\n"), t.Name())
+			}
+		})
+	}
+}
+
+// searchPackage is how the runtime names functions of the package under
+// test in a stack dump.
+var searchPackage = reflect.TypeFor[Searcher]().PkgPath() + "."
+
+// goroutinesOf returns, by goroutine header ("goroutine 7 [chan send]"),
+// a line for each goroutine now alive that a function whose name starts
+// with pkg created.
+func goroutinesOf(pkg string) map[string]string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	out := map[string]string{}
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		header, _, _ := strings.Cut(g, "\n")
+		id, _, _ := strings.Cut(header, " [")
+		for _, line := range strings.Split(g, "\n") {
+			if creator, ok := strings.CutPrefix(line, "created by "); ok && strings.HasPrefix(creator, pkg) {
+				out[id] = "  " + strings.TrimSuffix(header, ":") + ", created by " + strings.TrimPrefix(creator, pkg)
+			}
+		}
+	}
+	return out
+}
+
+// newSince returns the goroutines of searchPackage alive now that were not
+// in before, sorted.
+func newSince(before map[string]string) []string {
+	var left []string
+	for id, line := range goroutinesOf(searchPackage) {
+		if _, old := before[id]; !old {
+			left = append(left, line)
+		}
+	}
+	slices.Sort(left)
+	return left
+}
+
+// goneWithin waits up to within for the goroutines started since before to
+// end, and returns those that have not.
+func goneWithin(before map[string]string, within time.Duration) []string {
+	deadline := time.Now().Add(within)
+	for {
+		left := newSince(before)
+		if len(left) == 0 || time.Now().After(deadline) {
+			return left
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

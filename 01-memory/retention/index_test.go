@@ -13,7 +13,8 @@ const (
 	budget      = 1 << 20  // 1 MiB for the whole index of 1,000 orders
 )
 
-const where = "Index.Add in index.go: what do the strings it keeps point into?"
+const where = "what the heap profile says is still in use once the test is over " +
+	"(go test -run TestIndexRetention -memprofile /tmp/mem.pprof ./01-memory/retention, then go tool pprof -sample_index=inuse_space -top /tmp/mem.pprof)"
 
 // kept holds the last index a test built until the test binary exits, so
 // that the heap profile -memprofile writes after the tests still sees what
