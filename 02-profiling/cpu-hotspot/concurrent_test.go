@@ -38,7 +38,7 @@ func TestFirstBatchesInParallel(t *testing.T) {
 	switch {
 	case races > 0:
 		t.Errorf("data races = %d when eight goroutines parse a fresh process's first batches at once, budget 0; "+
-			"see both stacks of each with: go test -race -run TestFirstUseChild ./02-profiling/cpu-hotspot (with %s=1 set)\n%s", races, childEnv, tail(out.String(), 40))
+			"see both stacks of each with: %s=1 go test -race -run TestFirstUseChild ./02-profiling/cpu-hotspot\n%s", races, childEnv, tail(out.String(), 40))
 	case err != nil || !strings.Contains(out.String(), "--- PASS: TestFirstUseChild"):
 		t.Errorf("eight goroutines parsing a fresh process's first batches at once: %v\n%s", err, tail(out.String(), 40))
 	}
