@@ -49,7 +49,7 @@ func gateAllocs(t *testing.T, name string, budget float64, f func()) {
 func TestParseLineCost(t *testing.T) {
 	lines := freshLines(101, 1000)
 	next := 0
-	gateAllocs(t, "allocations per ParseLine", 4, func() {
+	gateAllocs(t, "allocations per parsed line", 4, func() {
 		e, ok := ParseLine(lines[next])
 		if !ok || e.LatencyMS != 1000+next {
 			t.Fatalf("ParseLine(%q) = %+v, %v; want latency %d, true", lines[next], e, ok, 1000+next)
@@ -68,7 +68,7 @@ func TestIngestCost(t *testing.T) {
 		batches = append(batches, strings.Join(freshLines(perBatch, 5000+i*perBatch), "\n"))
 	}
 	next := 0
-	gateAllocs(t, "allocations per Ingest of 10 lines", 4*perBatch+4, func() {
+	gateAllocs(t, "allocations per batch of 10 lines", 4*perBatch+4, func() {
 		if st := Ingest(batches[next]); st.Lines != perBatch || st.Bad != 0 {
 			t.Fatalf("Ingest of %d good lines = %+v", perBatch, st)
 		}

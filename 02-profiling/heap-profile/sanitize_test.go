@@ -119,10 +119,10 @@ func TestSanitizeAllocatedBytes(t *testing.T) {
 	}
 	testkit.Report(t, testkit.Figure{Name: "bytes per page", Value: float64(got), Op: "<=", Budget: float64(budget), Unit: "bytes"})
 	if got > budget {
-		t.Errorf("bytes allocated per Sanitize of an 8 KiB page = %s, budget ≤ %s. The output is about 5 KiB; find where the rest comes from with a heap profile of allocations: %s",
+		t.Errorf("bytes allocated per 8 KiB page sanitized = %s, budget ≤ %s. The output is about 5 KiB; find where the rest comes from with a heap profile of allocations: %s",
 			testkit.Bytes(got), testkit.Bytes(budget), profileHint)
 	} else {
-		t.Logf("bytes allocated per Sanitize of an 8 KiB page: %s (budget ≤ %s)", testkit.Bytes(got), testkit.Bytes(budget))
+		t.Logf("bytes allocated per 8 KiB page sanitized: %s (budget ≤ %s)", testkit.Bytes(got), testkit.Bytes(budget))
 	}
 }
 
@@ -145,10 +145,10 @@ func TestSanitizeAllocations(t *testing.T) {
 	}
 	testkit.Report(t, testkit.Figure{Name: "allocations per page", Value: got, Op: "<=", Budget: budget, Unit: "allocs"})
 	if got > budget {
-		t.Errorf("allocations per Sanitize of an 8 KiB page = %.0f, budget ≤ %d (one for the output, one of room); count them by where they are made with %s (-sample_index=alloc_objects counts objects instead of bytes)",
+		t.Errorf("allocations per 8 KiB page sanitized = %.0f, budget ≤ %d (one for the output, one of room); count them by where they are made with %s (-sample_index=alloc_objects counts objects instead of bytes)",
 			got, budget, strings.Replace(profileHint, "alloc_space", "alloc_objects", 1))
 	} else {
-		t.Logf("allocations per Sanitize of an 8 KiB page: %.0f (budget ≤ %d)", got, budget)
+		t.Logf("allocations per 8 KiB page sanitized: %.0f (budget ≤ %d)", got, budget)
 	}
 }
 
