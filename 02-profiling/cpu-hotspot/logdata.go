@@ -17,12 +17,13 @@ type Entry struct {
 
 // Stats is what Ingest reports for one batch of lines.
 type Stats struct {
-	Lines     int            // lines seen, including bad ones
-	Bad       int            // lines that do not parse
-	ByLevel   map[string]int // good lines per level
-	Slowest   string         // service of the slowest good line (first one on a tie)
-	SlowestMS int            // its latency
-	TotalMS   int            // latency summed over good lines
+	Lines     int                          // lines seen, including bad ones
+	Bad       int                          // lines that do not parse
+	ByLevel   map[string]int               // good lines per level
+	Slowest   string                       // service of the slowest good line (first one on a tie)
+	SlowestMS int                          // its latency
+	TotalMS   int                          // latency summed over good lines
+	Histogram [len(latencyBuckets) + 1]int // good lines per latency bucket
 }
 
 var (

@@ -2,83 +2,94 @@
 // minutes it asks the upstream pricing service for the price of every SKU,
 // with a pool of worker goroutines so that many requests are in flight at
 // once. That is the idea. The pool has eight workers and runs no faster
-// than one; the mutex profile shows why.
+// than one.
 package lockcontention
 
 import (
 	"sync"
+	"time"
 )
 
 // Aggregator holds the latest price of every SKU.
 type Aggregator struct {
 	fetch   Fetcher
 	workers int
+	retry   RetryPolicy
 
-	mu      sync.Mutex
-	prices  map[string]int // SKU → cents, guarded by mu
-	fetched int            // successful fetches, guarded by mu
-	failed  int            // failed fetches, guarded by mu
+	mu   sync.Mutex
+	book book // guarded by mu
 }
 
 // New returns an Aggregator that fetches prices with fetch from the given
-// number of worker goroutines.
+// number of worker goroutines, retrying transient failures with
+// DefaultRetry.
 func New(fetch Fetcher, workers int) *Aggregator {
-	return &Aggregator{fetch: fetch, workers: max(workers, 1), prices: map[string]int{}}
+	return &Aggregator{
+		fetch:   fetch,
+		workers: max(workers, 1),
+		retry:   DefaultRetry,
+		book:    newBook(),
+	}
 }
 
-// Refresh fetches the price of every SKU in skus (each at most once) with
-// the Aggregator's workers, stores the ones that succeed, and returns how
-// many failed. It returns when every fetch has finished. Refresh and Price
-// may be called from any goroutine.
+// Refresh fetches the price of every SKU in skus (each at most once, even
+// if it is listed twice) with the Aggregator's workers, stores the ones
+// that succeed, and returns how many failed. It returns when every fetch
+// has finished. Refresh and the read methods may be called from any
+// goroutine.
 func (a *Aggregator) Refresh(skus []string) (failed int) {
+	start := time.Now()
 	jobs := make(chan string)
 	var wg sync.WaitGroup
 	for range a.workers {
 		wg.Go(func() { a.worker(jobs) })
 	}
-	for _, sku := range skus {
+	for _, sku := range unique(skus) {
 		jobs <- sku
 	}
 	close(jobs)
 	wg.Wait()
 
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	failed, a.failed = a.failed, 0
-	return failed
+	var run RefreshStats
+	a.update(func(b *book) { run = b.closeRun(time.Since(start)) })
+	return run.Failed
 }
 
-// worker fetches the SKUs it receives until jobs is closed, and records
-// each result.
-func (a *Aggregator) worker(jobs <-chan string) {
-	for sku := range jobs {
-		// The network call runs without the lock, so that every worker
-		// can wait on the upstream at the same time; the lock guards only
-		// the shared map and counters, for a few nanoseconds.
-		cents, err := a.fetch(sku)
-		a.mu.Lock()
-		if err != nil {
-			a.failed++
-		} else {
-			a.prices[sku] = cents
-			a.fetched++
-		}
-		a.mu.Unlock()
-	}
+// update runs f with the book locked.
+func (a *Aggregator) update(f func(b *book)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f(&a.book)
 }
 
 // Price returns the latest price of sku, and whether there is one.
 func (a *Aggregator) Price(sku string) (cents int, ok bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	cents, ok = a.prices[sku]
+	a.update(func(b *book) { cents, ok = b.prices[sku] })
 	return cents, ok
 }
 
 // Fetched returns how many fetches have succeeded since the Aggregator was
 // made.
-func (a *Aggregator) Fetched() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.fetched
+func (a *Aggregator) Fetched() (n int) {
+	a.update(func(b *book) { n = b.fetched })
+	return n
+}
+
+// History returns the figures of the last refreshes, oldest first.
+func (a *Aggregator) History() (runs []RefreshStats) {
+	a.update(func(b *book) { runs = b.history() })
+	return runs
+}
+
+// unique returns skus without repeats, in order of first appearance.
+func unique(skus []string) []string {
+	seen := make(map[string]bool, len(skus))
+	out := make([]string, 0, len(skus))
+	for _, s := range skus {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }

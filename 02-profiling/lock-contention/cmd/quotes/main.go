@@ -7,7 +7,7 @@
 //	go run ./02-profiling/lock-contention/cmd/quotes -mutexprofile /tmp/quotes-mutex.pprof -blockprofile /tmp/quotes-block.pprof
 //	go tool pprof -top /tmp/quotes-mutex.pprof
 //	go run ./02-profiling/lock-contention/cmd/quotes -trace /tmp/quotes.trace
-//	go tool trace -http=127.0.0.1:0 /tmp/quotes.trace
+//	go tool trace -http=127.0.0.1: /tmp/quotes.trace
 package main
 
 import (

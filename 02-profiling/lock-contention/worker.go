@@ -1,0 +1,12 @@
+package lockcontention
+
+// worker fetches the SKUs it receives until jobs is closed, and records
+// each result in the book.
+func (a *Aggregator) worker(jobs <-chan string) {
+	for sku := range jobs {
+		a.update(func(b *book) {
+			cents, attempts, err := a.retry.do(a.fetch, sku)
+			b.record(sku, cents, attempts, err)
+		})
+	}
+}
