@@ -49,16 +49,16 @@ func TestAdminListenerIsLoopbackOnly(t *testing.T) {
 	for _, addr := range []string{":0", "0.0.0.0:0", "[::]:0"} {
 		srv, err := livepprof.Start(livepprof.Config{Addr: "127.0.0.1:0", AdminAddr: addr, Products: 100, Logger: discardLogger()})
 		if err != nil {
-			t.Logf("Start with AdminAddr %q: %v (refused: good)", addr, err)
+			t.Logf("a service started with AdminAddr %q: %v (refused: good)", addr, err)
 			continue
 		}
 		got := srv.AdminAddr()
 		if err := srv.Close(); err != nil {
-			t.Errorf("Close: %v", err)
+			t.Errorf("closing the service: %v", err)
 		}
 		host, _, err := net.SplitHostPort(got)
 		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-			t.Errorf("Start with AdminAddr %q: the admin listener is on %s, reachable from other hosts; want an error, or a loopback address such as 127.0.0.1 "+
+			t.Errorf("a service started with AdminAddr %q: its admin listener is on %s, reachable from other hosts; want an error, or a loopback address such as 127.0.0.1 "+
 				"(ss -ltnp shows which addresses a process listens on)", addr, got)
 		}
 	}

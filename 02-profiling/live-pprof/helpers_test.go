@@ -29,11 +29,11 @@ func start(t *testing.T, products int, seed uint64) *livepprof.Server {
 		Logger: discardLogger(),
 	})
 	if err != nil {
-		t.Fatalf("Start: %v", err)
+		t.Fatalf("starting the service: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := srv.Close(); err != nil {
-			t.Errorf("Close: %v", err)
+			t.Errorf("closing the service: %v", err)
 		}
 	})
 	return srv
@@ -142,7 +142,7 @@ func allProducts(t *testing.T, c *livepprof.Catalog) []livepprof.Product {
 	for i := range out {
 		p, err := c.Get(i + 1)
 		if err != nil {
-			t.Fatalf("Get(%d): %v", i+1, err)
+			t.Fatalf("product %d: %v", i+1, err)
 		}
 		out[i] = p
 	}

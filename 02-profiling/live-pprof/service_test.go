@@ -29,7 +29,7 @@ func TestSearchFindsTheBestMatches(t *testing.T) {
 		if i%10 == 0 {
 			id := 1 + r.IntN(c.Len())
 			if err := c.SetPrice(id, 100+r.IntN(90000)); err != nil {
-				t.Fatalf("SetPrice(%d): %v", id, err)
+				t.Fatalf("changing the price of product %d: %v", id, err)
 			}
 		}
 		q := m.query()
@@ -48,12 +48,12 @@ func TestSearchFindsTheBestMatches(t *testing.T) {
 			continue
 		}
 		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("Search(%q, %d): got %d hits, want %d\n got: %s\nwant: %s", q, limit, len(got), len(want), brief(got), brief(want))
+			t.Fatalf("a search for %q (at most %d hits): got %d hits, want %d\n got: %s\nwant: %s", q, limit, len(got), len(want), brief(got), brief(want))
 		}
 	}
 	for _, q := range []string{"", "   ", "?!", "zzzz"} {
 		if got := c.Search(q, 20); len(got) != 0 {
-			t.Errorf("Search(%q): got %d hits, want none", q, len(got))
+			t.Errorf("a search for %q: got %d hits, want none", q, len(got))
 		}
 	}
 }
@@ -185,12 +185,12 @@ func TestLoadGeneratorStaysOnLoopback(t *testing.T) {
 		l := ok
 		change(&l)
 		if _, err := l.Run(context.Background()); err == nil {
-			t.Errorf("Load with %s: Run returned no error; want a refusal before any request", name)
+			t.Errorf("a load run with %s was accepted; want a refusal before any request", name)
 		}
 	}
 	got, err := ok.Run(context.Background())
 	if err != nil {
-		t.Fatalf("Load.Run: %v", err)
+		t.Fatalf("load run: %v", err)
 	}
 	total := 0
 	for _, r := range got {
@@ -200,6 +200,6 @@ func TestLoadGeneratorStaysOnLoopback(t *testing.T) {
 		}
 	}
 	if total != 200 || len(got) != len(routes) {
-		t.Errorf("Load of 200 requests: sent %d over %d routes; want 200 over %d", total, len(got), len(routes))
+		t.Errorf("a load run of 200 requests: sent %d over %d routes; want 200 over %d", total, len(got), len(routes))
 	}
 }
