@@ -94,27 +94,7 @@ func concurrentRound(t *testing.T) {
 		// takes buffers from pools that the others return, and the race
 		// detector counts that as synchronisation, which could hide a race
 		// between the first requests.
-		reqs := make([]request, 4)
-		for i := range reqs {
-			switch {
-			case g < 2: // price changes: products g+1, g+3, g+5, …
-				id := g + 1 + 2*i
-				reqs[i] = request{"PUT /products/{id}/price", "PUT", fmt.Sprintf("/products/%d/price", id), fmt.Sprintf(`{"price_cents": %d}`, newPrice(id))}
-			case g < 6:
-				reqs[i] = m.request("GET /search")
-			default:
-				reqs[i] = m.request("GET /products/{id}")
-			}
-		}
-		built := make([]*http.Request, len(reqs))
-		recs := make([]*httptest.ResponseRecorder, len(reqs))
-		for i, req := range reqs {
-			var body io.Reader
-			if req.body != "" {
-				body = strings.NewReader(req.body)
-			}
-			built[i], recs[i] = httptest.NewRequest(req.method, req.path, body), httptest.NewRecorder()
-		}
+		reqs, built, recs := concurrentRequests(g, m, newPrice)
 		wg.Go(func() {
 			<-begin
 			for i := range built {
@@ -149,6 +129,34 @@ func concurrentRound(t *testing.T) {
 			t.Errorf("search for %q: product %d is not among the %d hits", p.Title, id, len(hits))
 		}
 	}
+}
+
+// concurrentRequests builds the requests of goroutine g of
+// concurrentRound: the first two change prices (products g+1, g+3, …),
+// the next four search, the last two ask for product pages.
+func concurrentRequests(g int, m *mix, newPrice func(int) int) ([]request, []*http.Request, []*httptest.ResponseRecorder) {
+	reqs := make([]request, 4)
+	for i := range reqs {
+		switch {
+		case g < 2:
+			id := g + 1 + 2*i
+			reqs[i] = request{"PUT /products/{id}/price", "PUT", fmt.Sprintf("/products/%d/price", id), fmt.Sprintf(`{"price_cents": %d}`, newPrice(id))}
+		case g < 6:
+			reqs[i] = m.request("GET /search")
+		default:
+			reqs[i] = m.request("GET /products/{id}")
+		}
+	}
+	built := make([]*http.Request, len(reqs))
+	recs := make([]*httptest.ResponseRecorder, len(reqs))
+	for i, req := range reqs {
+		var body io.Reader
+		if req.body != "" {
+			body = strings.NewReader(req.body)
+		}
+		built[i], recs[i] = httptest.NewRequest(req.method, req.path, body), httptest.NewRecorder()
+	}
+	return reqs, built, recs
 }
 
 func getJSON(t *testing.T, h interface {
