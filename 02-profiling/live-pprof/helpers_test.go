@@ -104,21 +104,41 @@ func serve(h http.Handler, req request) int {
 	return w.Code
 }
 
-// The test's own search, written for clarity: what Catalog.Search must
-// return.
-func referenceSearch(products []livepprof.Product, query string, limit int) []livepprof.Hit {
+// refCatalog is the test's copy of a catalogue, for its own search: the
+// products, and the terms of each title and tag, split once.
+type refCatalog struct {
+	products []livepprof.Product
+	titles   [][]string
+	tags     [][][]string
+}
+
+func newRefCatalog(products []livepprof.Product) *refCatalog {
+	rc := &refCatalog{products: products}
+	for _, p := range products {
+		rc.titles = append(rc.titles, refTerms(p.Title))
+		var tags [][]string
+		for _, tag := range p.Tags {
+			tags = append(tags, refTerms(tag))
+		}
+		rc.tags = append(rc.tags, tags)
+	}
+	return rc
+}
+
+// search is the test's own search, written for clarity: what
+// Catalog.Search must return.
+func (rc *refCatalog) search(query string, limit int) []livepprof.Hit {
 	words := refTerms(query)
 	slices.Sort(words)
 	words = slices.Compact(words)
 	var hits []livepprof.Hit
-	for _, p := range products {
+	for i, p := range rc.products {
 		s := 0
-		title := refTerms(p.Title)
 		for _, w := range words {
-			if slices.Contains(title, w) {
+			if slices.Contains(rc.titles[i], w) {
 				s += 2
 			}
-			if slices.ContainsFunc(p.Tags, func(tag string) bool { return slices.Contains(refTerms(tag), w) }) {
+			if slices.ContainsFunc(rc.tags[i], func(tag []string) bool { return slices.Contains(tag, w) }) {
 				s++
 			}
 		}

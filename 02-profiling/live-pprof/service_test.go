@@ -25,12 +25,15 @@ func TestSearchFindsTheBestMatches(t *testing.T) {
 	c := livepprof.NewCatalog(1500, rand64())
 	r := rand.New(rand.NewPCG(rand64(), 1))
 	m := newMix(c.Len())
+	ref := newRefCatalog(allProducts(t, c))
 	for i := range 120 {
 		if i%10 == 0 {
 			id := 1 + r.IntN(c.Len())
-			if err := c.SetPrice(id, 100+r.IntN(90000)); err != nil {
+			cents := 100 + r.IntN(90000)
+			if err := c.SetPrice(id, cents); err != nil {
 				t.Fatalf("changing the price of product %d: %v", id, err)
 			}
+			ref.products[id-1].PriceCents = cents
 		}
 		q := m.query()
 		switch i % 4 {
@@ -42,7 +45,7 @@ func TestSearchFindsTheBestMatches(t *testing.T) {
 			q = q[:len(q)/2] // half a word, or a word and a half
 		}
 		limit := []int{1, 5, 20, 500}[i%4]
-		want := referenceSearch(allProducts(t, c), q, limit)
+		want := ref.search(q, limit)
 		got := c.Search(q, limit)
 		if len(got) == 0 && len(want) == 0 {
 			continue
