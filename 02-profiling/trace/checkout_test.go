@@ -72,8 +72,18 @@ func TestCheckoutRecordsBeforeReturning(t *testing.T) {
 	if err := svc.Close(); err != nil {
 		t.Errorf("closing the service: %v", err)
 	}
-	if _, err := svc.Checkout(context.Background(), freshOrders(1)[0]); !errors.Is(err, orders.ErrClosed) {
-		t.Errorf("a checkout after closing the service: %v, want ErrClosed", err)
+	after := make(chan error, 1)
+	go func() {
+		_, err := svc.Checkout(context.Background(), freshOrders(1)[0])
+		after <- err
+	}()
+	select {
+	case err := <-after:
+		if !errors.Is(err, orders.ErrClosed) {
+			t.Errorf("a checkout after closing the service: %v, want ErrClosed", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Errorf("a checkout after closing the service had not returned after 2s; want ErrClosed at once")
 	}
 }
 
