@@ -1,0 +1,65 @@
+package orders
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"sync"
+	"time"
+)
+
+// minDumpGap is the least time between two dumps, so that a burst of slow
+// checkouts does not fill the disk.
+const minDumpGap = time.Second
+
+// slowReporter writes what the process was doing when a checkout was slow,
+// one file per slow checkout, to dir.
+type slowReporter struct {
+	dir string
+	log *slog.Logger
+
+	mu   sync.Mutex
+	last time.Time
+}
+
+func newSlowReporter(dir string, log *slog.Logger) (*slowReporter, error) {
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("dump directory: %w", err)
+		}
+	}
+	return &slowReporter{dir: dir, log: log}, nil
+}
+
+// report writes the goroutine profile: the stack of every goroutine, now.
+func (r *slowReporter) report(orderID string) {
+	if r.dir == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if time.Since(r.last) < minDumpGap {
+		return
+	}
+	r.last = time.Now()
+	path := filepath.Join(r.dir, "slow-"+orderID+".pprof")
+	if err := r.write(path); err != nil {
+		r.log.Error("writing slow checkout dump", "path", path, "err", err)
+		return
+	}
+	r.log.Info("wrote slow checkout dump", "path", path)
+}
+
+func (r *slowReporter) write(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	err = pprof.Lookup("goroutine").WriteTo(f, 0)
+	return errors.Join(err, f.Close())
+}
+
+func (r *slowReporter) close() error { return nil }
