@@ -68,6 +68,9 @@ Commands:
   reset LAB         restore a lab's shipped files, after backing yours up
   verify [TARGET…]  for maintainers: prove each lab fails as shipped and
                     passes with its solution, -race too
+  grade [SUB…]      for teachers: grade submissions against the course as
+                    committed (--course DIR, --json, --format gradescope|
+                    github|csv, -p N); see TEACHING.md
 
 Global options:
   --redis URL       run the caching labs against a real Redis
@@ -116,6 +119,8 @@ func Run(ctx context.Context, cfg Config, args []string) error {
 	case "help", "-h", "--help":
 		fmt.Fprint(a.stdout, usage)
 		return nil
+	case "grade": // reads the course from git itself, wherever it runs
+		return a.grade(ctx, rest)
 	}
 	run, ok := commands[cmd]
 	if !ok {
@@ -143,7 +148,7 @@ var commands = map[string]command{
 }
 
 func commandNames() []string {
-	return []string{"list", "check", "hint", "watch", "solution", "reset", "verify", "help"}
+	return []string{"list", "check", "hint", "watch", "solution", "reset", "verify", "grade", "help"}
 }
 
 // flags makes a command's flag set that also accepts the global options,
