@@ -151,7 +151,9 @@ func figureText(f Figure) string {
 	return fmt.Sprintf("%s%s: %s %s (budget %s %s %s) %s", f.Test, race, f.Name, num(f.Value), f.Op, num(f.Budget), f.Unit, mark)
 }
 
-func num(v float64) string { return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".") }
+func num(v float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".")
+}
 
 func short(s string) string {
 	if len(s) == 40 {
