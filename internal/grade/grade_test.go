@@ -1,6 +1,7 @@
 package grade
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -64,6 +65,12 @@ func wantIgnored(t *testing.T, rep *Report) {
 
 func wantTotal(t *testing.T, rep *Report, score, max int, full bool) {
 	t.Helper()
+	var js, gs bytes.Buffer
+	if rep.WriteJSON(&js) != nil || rep.WriteGradescope(&gs) != nil {
+		t.Fatal("writing the report failed")
+	}
+	validate(t, "perflab-grade-v1.schema.json", js.Bytes())
+	validate(t, "gradescope-results.schema.json", gs.Bytes())
 	if rep.Score != score || rep.Max != max || rep.Full() != full {
 		t.Errorf("score %d/%d (full %v), want %d/%d (full %v)", rep.Score, rep.Max, rep.Full(), score, max, full)
 	}
