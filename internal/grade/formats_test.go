@@ -13,7 +13,7 @@ import (
 func sample() *Report {
 	r := &Report{Schema: SchemaVersion, Course: CourseInfo{"/course", strings.Repeat("a", 40)},
 		Submission: SubmissionInfo{"alice", "/subs/alice", strings.Repeat("b", 40), "cafe"},
-		Labs: []LabResult{}, Ignored: []Ignored{{"01-memory/retention/index_test.go", "deleted", "test file"}}, IgnoredMore: 2, Elapsed: 3.5}
+		Labs:       []LabResult{}, Ignored: []Ignored{{"01-memory/retention/index_test.go", "deleted", "test file"}}, IgnoredMore: 2, Elapsed: 3.5}
 	r.add(LabResult{Lab: "01-memory/retention", Title: "Small keys", Max: 10, Score: 10, Status: StatusPassed, Figures: []Figure{{Test: "TestIndexRetention", Figure: testkit.Figure{Name: "heap retained", Value: 1024, Op: "<=", Budget: 1 << 20, Unit: "bytes", Pass: true}}}})
 	r.add(LabResult{Lab: "02-fixtures/sum", Title: "Sum", Max: 5, Status: StatusRejected, Reason: `02-fixtures/sum/sum.go:3: imports "testing", a, b`,
 		Location: &Location{"02-fixtures/sum/sum.go", 3}, Problems: []Problem{{"02-fixtures/sum/sum.go", 3, "imports"}}, Race: true})
