@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/goperflabs/labs/internal/course"
 	"github.com/goperflabs/labs/internal/grade"
@@ -123,7 +125,61 @@ func writeSummary(rep *grade.Report, stdout io.Writer) error {
 	return f.Close()
 }
 
-// gradeClass grades many submissions; see grade.Batch.
+// gradeClass grades many submissions, p at a time, with a progress line
+// on stderr; it writes each report to results/NAME.json and one CSV row per
+// submission. It returns ErrFailed if any submission could not be graded.
 func (a *app) gradeClass(ctx context.Context, g *grade.Grader, subs []string, p int, results, csvPath string) error {
-	return fmt.Errorf("not yet")
+	if csvPath == "" {
+		csvPath = filepath.Join(results, "grades.csv")
+	}
+	if err := os.MkdirAll(results, 0o755); err != nil {
+		return fmt.Errorf("making %s: %w", results, err)
+	}
+	start := time.Now()
+	tty := isTerminal(a.stderr)
+	out := g.Batch(ctx, subs, grade.BatchOptions{Parallel: p, Results: results, Done: func(done, total int, r grade.BatchResult) {
+		line := fmt.Sprintf("[%d/%d] %s: ", done, total, r.Name)
+		switch {
+		case r.Err != nil:
+			line += "not graded: " + r.Err.Error()
+		case r.Resumed:
+			line += fmt.Sprintf("%d/%d (already graded)", r.Report.Score, r.Report.Max)
+		default:
+			line += fmt.Sprintf("%d/%d in %.0fs", r.Report.Score, r.Report.Max, r.Report.Elapsed)
+		}
+		if tty && r.Err == nil {
+			fmt.Fprintf(a.stderr, "\r\x1b[K%s", line)
+		} else {
+			fmt.Fprintln(a.stderr, line)
+		}
+	}})
+	if tty {
+		fmt.Fprint(a.stderr, "\r\x1b[K")
+	}
+	f, err := os.Create(csvPath)
+	if err != nil {
+		return fmt.Errorf("writing the class CSV: %w", err)
+	}
+	if err := g.WriteClassCSV(f, out); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing the class CSV: %w", err)
+	}
+	failed, resumed := 0, 0
+	for _, r := range out {
+		if r.Err != nil {
+			failed++
+		}
+		if r.Resumed {
+			resumed++
+		}
+	}
+	fmt.Fprintf(a.stdout, "graded %d submissions (%d already graded, %d could not be graded) in %s; scores in %s, reports in %s/\n",
+		len(out), resumed, failed, time.Since(start).Round(time.Second), csvPath, results)
+	if failed > 0 {
+		return ErrFailed
+	}
+	return nil
 }
