@@ -49,7 +49,20 @@ func OpenCourse(ctx context.Context, dir, rev string) (*Course, error) {
 		if c.tmp, err = os.MkdirTemp("", "perflab-course-"); err != nil {
 			return nil, fmt.Errorf("making a folder for the course: %w", err)
 		}
-		if err := archive(ctx, abs, commit, c.tmp); err != nil {
+		// A course in a sub-folder of its repository is that folder's
+		// tree of the commit.
+		// tree of the commit; git archive must run at the top.
+		prefix, _ := gitOutput(ctx, abs, "rev-parse", "--show-prefix")
+		top, err := gitOutput(ctx, abs, "rev-parse", "--show-toplevel")
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		tree := commit
+		if prefix != "" {
+			tree += ":" + strings.TrimSuffix(prefix, "/")
+		}
+		if err := archive(ctx, top, tree, c.tmp); err != nil {
 			c.Close()
 			return nil, err
 		}
@@ -105,7 +118,8 @@ func gitOutput(ctx context.Context, dir string, args ...string) (string, error) 
 	return strings.TrimSpace(string(out)), nil
 }
 
-// archive writes the tree of commit into dir with `git archive`.
+// archive writes a tree (a commit, or commit:folder) into dir with
+// `git archive`.
 func archive(ctx context.Context, repo, commit, dir string) error {
 	cmd := exec.CommandContext(ctx, "git", "-C", repo, "archive", "--format=tar", commit)
 	var stderr bytes.Buffer
