@@ -27,9 +27,13 @@ func (a *app) grade(ctx context.Context, args []string) error {
 	csvPath := fs.String("csv", "", "")
 	memMiB := fs.Int64("mem", grade.DefaultLimits.Memory>>20, "")
 	labsFlag := fs.String("labs", "", "")
+	merge := fs.Bool("merge", false, "")
 	subs, err := a.parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if *merge {
+		return a.mergeReports(subs, *csvPath)
 	}
 	if *asJSON {
 		*format = "json"
@@ -180,6 +184,36 @@ func (a *app) gradeClass(ctx context.Context, g *grade.Grader, subs []string, p 
 		len(out), resumed, failed, time.Since(start).Round(time.Second), csvPath, results)
 	if failed > 0 {
 		return ErrFailed
+	}
+	return nil
+}
+
+// mergeReports writes one CSV of reports made by --json, as a class
+// workflow's last job does with its matrix jobs' artifacts.
+func (a *app) mergeReports(paths []string, csvPath string) error {
+	results, labs := grade.Merge(paths)
+	commit := ""
+	for _, r := range results {
+		if r.Report != nil {
+			commit = r.Report.Course.Commit
+		}
+	}
+	w := a.stdout
+	if csvPath != "" {
+		f, err := os.Create(csvPath)
+		if err != nil {
+			return fmt.Errorf("writing the class CSV: %w", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	if err := grade.WriteCSV(w, results, labs, commit); err != nil {
+		return err
+	}
+	for _, r := range results {
+		if r.Err != nil {
+			fmt.Fprintf(a.stderr, "%s: %v\n", r.Name, r.Err)
+		}
 	}
 	return nil
 }

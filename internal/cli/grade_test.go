@@ -51,3 +51,20 @@ func TestGradeClassWritesCSV(t *testing.T) {
 	assert.Equal(t, "5", rows[1][3])
 	assert.True(t, strings.Contains(rows[3][len(rows[3])-1], "not a folder"), rows[3])
 }
+
+// TestGradeMergeReports merges --json reports, as the class workflow's
+// last job does, into one CSV.
+func TestGradeMergeReports(t *testing.T) {
+	dir := t.TempDir()
+	out, _, err := run(t, ".", "grade", "--course", fixtureCourse, "--labs", "01-fixtures/passes", "--json")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.json"), []byte(out), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "b.json"), []byte("not json"), 0o644))
+	csvOut, _, err := run(t, ".", "grade", "--merge", filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json"))
+	require.NoError(t, err)
+	rows, err := csv.NewReader(strings.NewReader(csvOut)).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, 3, csvOut)
+	assert.Equal(t, "5", rows[1][3])
+	assert.Contains(t, rows[2][len(rows[2])-1], "not a grade report")
+}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -122,12 +123,11 @@ func (g *Grader) gradeInBatch(ctx context.Context, dir, name, results string) Ba
 // previous returns the report at path if it graded the same edit files
 // of the same submission commit against the same course commit and labs.
 func (g *Grader) previous(path string, sub *Submission) *Report {
-	data, err := os.ReadFile(path)
-	if err != nil || g.Course.Commit == "" {
+	if g.Course.Commit == "" {
 		return nil
 	}
-	var rep Report
-	if json.Unmarshal(data, &rep) != nil || rep.Schema != SchemaVersion {
+	rep, err := ReadReport(path)
+	if err != nil {
 		return nil
 	}
 	var labs []string
@@ -138,7 +138,7 @@ func (g *Grader) previous(path string, sub *Submission) *Report {
 		rep.Submission.Digest != sub.Digest || !slices.Equal(labs, g.labIDs()) {
 		return nil
 	}
-	return &rep
+	return rep
 }
 
 func (g *Grader) labIDs() []string {
@@ -169,7 +169,12 @@ func writeReportFile(path string, rep *Report) error {
 // WriteClassCSV writes a header and one row per submission, in order: the
 // per-lab scores and total, or the error that kept it from being graded.
 func (g *Grader) WriteClassCSV(w io.Writer, results []BatchResult) error {
-	labs := g.labIDs()
+	return WriteCSV(w, results, g.labIDs(), g.Course.Commit)
+}
+
+// WriteCSV writes results under the columns of labs; courseCommit fills
+// the rows of submissions that were not graded.
+func WriteCSV(w io.Writer, results []BatchResult, labs []string, courseCommit string) error {
 	cw := csv.NewWriter(w)
 	cw.Write(CSVHeader(labs))
 	for _, r := range results {
@@ -177,7 +182,7 @@ func (g *Grader) WriteClassCSV(w io.Writer, results []BatchResult) error {
 			cw.Write(r.Report.CSVRow(labs))
 			continue
 		}
-		row := []string{r.Name, "", g.Course.Commit}
+		row := []string{r.Name, "", courseCommit}
 		for range labs {
 			row = append(row, "")
 		}
@@ -185,4 +190,46 @@ func (g *Grader) WriteClassCSV(w io.Writer, results []BatchResult) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// Merge reads reports written by --json (one per file, as the matrix jobs
+// of a class workflow upload them) into results, and lists their labs in
+// the order they first appear. A file that is not a report becomes a
+// result with its error.
+func Merge(paths []string) ([]BatchResult, []string) {
+	var out []BatchResult
+	var labs []string
+	for _, p := range paths {
+		r := BatchResult{Name: strings.TrimSuffix(filepath.Base(p), ".json"), Dir: p}
+		rep, err := ReadReport(p)
+		if err != nil {
+			r.Err = err
+			out = append(out, r)
+			continue
+		}
+		r.Name, r.Report = rep.Submission.Name, rep
+		for _, l := range rep.Labs {
+			if !slices.Contains(labs, l.Lab) {
+				labs = append(labs, l.Lab)
+			}
+		}
+		out = append(out, r)
+	}
+	return out, labs
+}
+
+// ReadReport reads a perflab-grade/v1 report.
+func ReadReport(path string) (*Report, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading a report: %w", err)
+	}
+	var rep Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		return nil, fmt.Errorf("%s is not a grade report: %w", path, err)
+	}
+	if rep.Schema != SchemaVersion {
+		return nil, fmt.Errorf("%s: schema %q, want %q", path, rep.Schema, SchemaVersion)
+	}
+	return &rep, nil
 }
