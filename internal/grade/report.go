@@ -148,7 +148,7 @@ func figureText(f Figure) string {
 	if f.Race {
 		race = " -race"
 	}
-	return fmt.Sprintf("%s%s: %s %s (budget %s %s %s) %s", f.Test, race, f.Name, num(f.Value), f.Op, num(f.Budget), f.Unit, mark)
+	return fmt.Sprintf("%s%s: %s = %s %s, budget %s %s: %s", f.Test, race, f.Name, num(f.Value), f.Unit, f.Op, num(f.Budget), mark)
 }
 
 func num(v float64) string {

@@ -81,12 +81,36 @@ func expectedTests(dir string, race bool) ([]string, error) {
 		}
 		for _, d := range af.Decls {
 			fn, ok := d.(*ast.FuncDecl)
-			if ok && fn.Recv == nil && (isTestName(fn.Name.Name, "Test") || isTestName(fn.Name.Name, "Fuzz")) {
-				out = append(out, fn.Name.Name)
+			if !ok || fn.Recv != nil {
+				continue
+			}
+			name := fn.Name.Name
+			if isTestName(name, "Test") && name != "TestMain" && takes(fn, "T") || isTestName(name, "Fuzz") && takes(fn, "F") {
+				out = append(out, name)
 			}
 		}
 	}
 	return out, nil
+}
+
+// takes reports whether fn's one parameter is a *testing.T (typ "T") or
+// *testing.F, as go test requires of a test or fuzz test.
+func takes(fn *ast.FuncDecl, typ string) bool {
+	params := fn.Type.Params.List
+	if len(params) != 1 || len(params[0].Names) > 1 {
+		return false
+	}
+	star, ok := params[0].Type.(*ast.StarExpr)
+	if !ok {
+		return false
+	}
+	switch x := star.X.(type) {
+	case *ast.SelectorExpr:
+		return x.Sel.Name == typ
+	case *ast.Ident: // import . "testing"
+		return x.Name == typ
+	}
+	return false
 }
 
 // isTestName is go test's rule: the prefix, then nothing or a character
