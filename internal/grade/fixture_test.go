@@ -14,7 +14,8 @@ import (
 
 // The fixture course is a git repository made once for the package's
 // tests: the real course's go.mod, go.sum and test kit, its
-// 01-memory/retention lab, and the small labs of testdata/course.
+// 01-memory/retention and 01-memory/bounded-cache labs (the latter with
+// race = true), and the small labs of testdata/course.
 var fixture struct {
 	root   string  // the fixture's checkout
 	course *Course // its HEAD, opened once
@@ -54,7 +55,7 @@ func buildFixture(root string) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range []string{"go.mod", "go.sum", "internal/testkit", "01-memory/retention", "solutions/01-memory/retention"} {
+	for _, p := range []string{"go.mod", "go.sum", "internal/testkit", "01-memory/retention", "solutions/01-memory/retention", "01-memory/bounded-cache", "solutions/01-memory/bounded-cache"} {
 		if err := copyTree(filepath.Join(real, p), filepath.Join(root, p)); err != nil {
 			return err
 		}
@@ -66,7 +67,7 @@ func buildFixture(root string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(root, "01-memory", "labs.toml"), []byte(onlyLab(string(toml), "retention")), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(root, "01-memory", "labs.toml"), []byte(onlyLabs(string(toml), "retention", "bounded-cache")), 0o644); err != nil {
 		return err
 	}
 	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=grade tests", "-c", "user.email=grade@example.invalid", "commit", "-q", "-m", "fixture course"}} {
@@ -85,13 +86,20 @@ func git(dir string, args ...string) error {
 	return nil
 }
 
-// onlyLab keeps, of a labs.toml, its header and the [[lab]] entry called
-// name.
-func onlyLab(toml, name string) string {
+// onlyLabs keeps, of a labs.toml, its header and the [[lab]] entries
+// called keep, in order; bounded-cache gets race = true if it has no race
+// key yet.
+func onlyLabs(toml string, keep ...string) string {
 	parts := strings.Split(toml, "[[lab]]")
 	out := parts[0]
 	for _, p := range parts[1:] {
-		if regexp.MustCompile(`(?m)^name\s*=\s*"` + name + `"`).MatchString(p) {
+		for _, name := range keep {
+			if !regexp.MustCompile(`(?m)^name\s*=\s*"` + name + `"`).MatchString(p) {
+				continue
+			}
+			if name == "bounded-cache" && !regexp.MustCompile(`(?m)^race\s*=`).MatchString(p) {
+				p = strings.TrimRight(p, "\n") + "\nrace    = true\n\n"
+			}
 			out += "[[lab]]" + p
 		}
 	}
