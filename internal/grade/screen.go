@@ -109,8 +109,8 @@ func (s *screener) Screen(ctx context.Context, l manifest.Lab, name, path string
 	if err := s.screenImports(ctx, sub, shipped, strings.HasSuffix(name, "_test.go"), add); err != nil {
 		return nil, err
 	}
-	consts := s.packageConsts(l, sub)
-	screenCalls(sub, shipped, consts, add)
+	consts, own := s.packageConsts(l, sub)
+	screenCalls(sub, shipped, consts, own, add)
 	return out, nil
 }
 
@@ -259,8 +259,10 @@ func (s *screener) pullsTesting(ctx context.Context, paths []string) (map[string
 
 // packageConsts collects the string constants declared at package level
 // in the lab's other (shipped, non-test) files and in the edit file, so
-// that os.Getenv(WorkerEnv) can be read as the name it is.
-func (s *screener) packageConsts(l manifest.Lab, sub *parsed) map[string]string {
+// that os.Getenv(WorkerEnv) can be read as the name it is. own are the
+// values the lab's other files declare: variables of the lab's own, such
+// as the one a supervisor sets for its workers.
+func (s *screener) packageConsts(l manifest.Lab, sub *parsed) (map[string]string, []string) {
 	consts := map[string]string{}
 	files, _ := filepath.Glob(filepath.Join(s.c.Dir(l), "*.go"))
 	for _, f := range files {
@@ -276,8 +278,12 @@ func (s *screener) packageConsts(l manifest.Lab, sub *parsed) map[string]string 
 			collectConsts(p.file, consts)
 		}
 	}
+	var own []string
+	for _, v := range consts {
+		own = append(own, v)
+	}
 	collectConsts(sub.file, consts)
-	return consts
+	return consts, own
 }
 
 func collectConsts(f *ast.File, consts map[string]string) {
@@ -354,8 +360,9 @@ func selectors(p *parsed) map[string]token.Pos {
 }
 
 // screenCalls rejects the telltales the shipped file does not use and
-// reads of the course's environment variables.
-func screenCalls(sub, shipped *parsed, consts map[string]string, add func(token.Pos, string, ...any)) {
+// reads of the course's environment variables (PERFLAB_*, except those
+// the lab's own files declare).
+func screenCalls(sub, shipped *parsed, consts map[string]string, own []string, add func(token.Pos, string, ...any)) {
 	had := selectors(shipped)
 	for key, pos := range selectors(sub) {
 		if _, ok := had[key]; !ok && slices.Contains(telltales, key) {
@@ -367,7 +374,7 @@ func screenCalls(sub, shipped *parsed, consts map[string]string, add func(token.
 		switch {
 		case r.name == "" && !slices.Contains(shippedEnv, r.call):
 			add(r.pos, "calls %s where the shipped file does not: the tests' environment is the course's", r.call)
-		case strings.HasPrefix(r.name, envPrefix) && !slices.Contains(shippedEnv, r.name):
+		case strings.HasPrefix(r.name, envPrefix) && !slices.Contains(shippedEnv, r.name) && !slices.Contains(own, r.name):
 			add(r.pos, "reads the environment variable %s, which the course sets for its tests", r.name)
 		}
 	}
