@@ -207,6 +207,8 @@ func (s *sub) tampered() *sub {
 		rel := ch.Dir + "/labs.toml"
 		s.write(rel, regexp.MustCompile(`(?m)^points\s*=\s*\d+`).ReplaceAllString(s.read(rel), "points  = 1000"))
 	}
+	s.write("01-memory/retention/extra.go", "package retention\n\nfunc init() {}\n")
+	s.write("go.mod", s.read("go.mod")+"\n// tampered\n")
 	kit, _ := filepath.Glob(filepath.Join(s.dir, "internal/testkit/*.go"))
 	for _, f := range kit {
 		if strings.HasSuffix(f, "_test.go") {

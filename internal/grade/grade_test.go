@@ -2,6 +2,8 @@ package grade
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -59,6 +61,8 @@ func wantIgnored(t *testing.T, rep *Report) {
 		{"01-memory/labs.toml", "changed", "manifest"},
 		{"02-fixtures/labs.toml", "changed", "manifest"},
 		{"internal/testkit/heap.go", "changed", "test kit"},
+		{"01-memory/retention/extra.go", "added", "extra .go file in a lab folder"},
+		{"go.mod", "changed", "module file"},
 	}
 	for _, w := range want {
 		if !slices.Contains(rep.Ignored, w) {
@@ -244,4 +248,21 @@ func Sum(xs []int) int {
 	rep := s.gradeWith(g)
 	wantLab(t, rep, "02-fixtures/sum", StatusOverLimit, "the limit of 40 processes")
 	wantLab(t, rep, "02-fixtures/square", StatusPassed, "")
+}
+
+// TestMissingOrLinkedEditFileScoresZero: a deleted edit file, or one that
+// is a link (to the reference solution, say), is not taken.
+func TestMissingOrLinkedEditFileScoresZero(t *testing.T) {
+	s := newSub(t, "missing")
+	if err := os.Remove(filepath.Join(s.dir, "02-fixtures/sum/sum.go")); err != nil {
+		t.Fatal(err)
+	}
+	sq := filepath.Join(s.dir, "02-fixtures/square/square.go")
+	os.Remove(sq)
+	if err := os.Symlink(filepath.Join(s.dir, "solutions/02-fixtures/square/square.go"), sq); err != nil {
+		t.Fatal(err)
+	}
+	rep := s.grade("02-fixtures/sum", "02-fixtures/square")
+	wantLab(t, rep, "02-fixtures/sum", StatusMissing, "the submission has no 02-fixtures/sum/sum.go")
+	wantLab(t, rep, "02-fixtures/square", StatusMissing, "is not a regular file")
 }
