@@ -179,9 +179,20 @@ func (g *Grader) runOnce(ctx context.Context, l manifest.Lab, files map[string]s
 	if err != nil {
 		return verdict{}, nil, fmt.Errorf("listing the course's tests: %w", err)
 	}
-	r, err := runTests(ctx, g.Course, l, ov, race, g.Limits)
+	var r *run
+	changed, err := g.Course.guarded(ctx, func() error {
+		var err error
+		r, err = runTests(ctx, g.Course, l, ov, race, g.Limits)
+		return err
+	})
 	if err != nil {
 		return verdict{}, nil, err
+	}
+	if len(changed) > 0 {
+		if len(changed) > 3 {
+			changed = append(changed[:3], fmt.Sprintf("and %d more", len(changed)-3))
+		}
+		return verdict{Status: StatusTampered, Reason: "the code under test changed the course's files (" + strings.Join(changed, ", ") + "); they were copied again from git"}, nil, nil
 	}
 	roots := []string{g.Course.Root}
 	for _, f := range files {

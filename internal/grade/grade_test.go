@@ -266,3 +266,29 @@ func TestMissingOrLinkedEditFileScoresZero(t *testing.T) {
 	wantLab(t, rep, "02-fixtures/sum", StatusMissing, "the submission has no 02-fixtures/sum/sum.go")
 	wantLab(t, rep, "02-fixtures/square", StatusMissing, "is not a regular file")
 }
+
+// TestRewritingTheCourseScoresZero: code under test that rewrites the
+// course's copy (here, a later lab's test) scores 0, and the copy is made
+// again, so the later lab is graded against the course's own test.
+func TestRewritingTheCourseScoresZero(t *testing.T) {
+	s := newSub(t, "rewrites") // square as shipped: it must fail
+	s.write("02-fixtures/sum/sum.go", `package sum
+
+import "os"
+
+func init() {
+	os.WriteFile("../square/square_test.go", []byte("package square\n"), 0o644)
+}
+
+func Sum(xs []int) int {
+	t := 0
+	for _, x := range xs {
+		t += x
+	}
+	return t
+}
+`)
+	rep := s.grade("02-fixtures/sum", "02-fixtures/square")
+	wantLab(t, rep, "02-fixtures/sum", StatusTampered, "02-fixtures/square/square_test.go")
+	wantLab(t, rep, "02-fixtures/square", StatusFailed, "TestSquare failed")
+}

@@ -36,6 +36,7 @@ const (
 	StatusExited      Status = "exited_early" // the test binary exited before its tests ran
 	StatusIncomplete  Status = "incomplete"   // a test was skipped or did not run
 	StatusCrashed     Status = "crashed"      // the binary failed outside any test
+	StatusTampered    Status = "tampered"     // the code under test changed the course's files
 )
 
 // verdict is what one run, or the screening, says about a lab.

@@ -28,6 +28,9 @@ type Course struct {
 	// Requires are the module paths go.mod lists, direct and indirect.
 	Requires []string
 	tmp      string // removed by Close; "" when Root is Source itself
+	// top and tree are what the copy was made from, to make it again.
+	top, tree string
+	guard     *integrity
 }
 
 // OpenCourse copies commit rev ("" means HEAD) of the git checkout at dir
@@ -62,6 +65,7 @@ func OpenCourse(ctx context.Context, dir, rev string) (*Course, error) {
 		if prefix != "" {
 			tree += ":" + strings.TrimSuffix(prefix, "/")
 		}
+		c.top, c.tree = top, tree
 		if err := archive(ctx, top, tree, c.tmp); err != nil {
 			c.Close()
 			return nil, err
@@ -78,6 +82,10 @@ func OpenCourse(ctx context.Context, dir, rev string) (*Course, error) {
 		}
 	}
 	if err := c.readGoMod(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if c.guard, err = newIntegrity(c.Root); err != nil {
 		c.Close()
 		return nil, err
 	}
