@@ -101,16 +101,7 @@ func runTests(ctx context.Context, c *Course, l manifest.Lab, ov string, race bo
 			grp.Deadline(limit + 10*time.Second)
 		}
 	}
-	type read struct {
-		exec *testjson.Execution
-		err  error
-	}
-	done := make(chan read, 1)
-	go func() {
-		e, err := testjson.Read(pr, testjson.Options{OnEvent: onEvent})
-		io.Copy(io.Discard, pr)
-		done <- read{e, err}
-	}()
+	done := readEvents(pr, onEvent)
 	pres, err := grp.Wait()
 	pw.Close()
 	r := <-done
@@ -131,4 +122,20 @@ func runTests(ctx context.Context, c *Course, l manifest.Lab, ov string, race bo
 		}
 	}
 	return out, ctx.Err()
+}
+
+type read struct {
+	exec *testjson.Execution
+	err  error
+}
+
+// readEvents reads go test's events from r until it is closed.
+func readEvents(r io.Reader, onEvent func(testjson.Event)) <-chan read {
+	done := make(chan read, 1)
+	go func() {
+		e, err := testjson.Read(r, testjson.Options{OnEvent: onEvent})
+		io.Copy(io.Discard, r)
+		done <- read{e, err}
+	}()
+	return done
 }

@@ -48,31 +48,9 @@ func OpenCourse(ctx context.Context, dir, rev string) (*Course, error) {
 	commit, err := gitOutput(ctx, abs, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
 	switch {
 	case err == nil:
-		c.Commit = commit
-		if c.tmp, err = os.MkdirTemp("", "perflab-course-"); err != nil {
-			return nil, fmt.Errorf("making a folder for the course: %w", err)
-		}
-		// A course in a sub-folder of its repository is that folder's
-		// tree of the commit.
-		// tree of the commit; git archive must run at the top.
-		prefix, _ := gitOutput(ctx, abs, "rev-parse", "--show-prefix")
-		top, err := gitOutput(ctx, abs, "rev-parse", "--show-toplevel")
-		if err != nil {
+		if err := c.copyCommit(ctx, commit); err != nil {
 			c.Close()
 			return nil, err
-		}
-		tree := commit
-		if prefix != "" {
-			tree += ":" + strings.TrimSuffix(prefix, "/")
-		}
-		c.top, c.tree = top, tree
-		if err := archive(ctx, top, tree, c.tmp); err != nil {
-			c.Close()
-			return nil, err
-		}
-		if c.Course, err = course.Load(c.tmp); err != nil {
-			c.Close()
-			return nil, fmt.Errorf("course at %s: %w", commit[:12], err)
 		}
 	case rev != "HEAD" || isGitCheckout(ctx, abs):
 		return nil, fmt.Errorf("course %s: no commit %q: %w", abs, rev, err)
@@ -90,6 +68,33 @@ func OpenCourse(ctx context.Context, dir, rev string) (*Course, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// copyCommit copies the commit of the checkout at c.Source into a
+// temporary folder and loads its manifests from there.
+func (c *Course) copyCommit(ctx context.Context, commit string) error {
+	c.Commit = commit
+	var err error
+	if c.tmp, err = os.MkdirTemp("", "perflab-course-"); err != nil {
+		return fmt.Errorf("making a folder for the course: %w", err)
+	}
+	// A course in a sub-folder of its repository is that folder's
+	// tree of the commit; git archive must run at the top.
+	prefix, _ := gitOutput(ctx, c.Source, "rev-parse", "--show-prefix")
+	if c.top, err = gitOutput(ctx, c.Source, "rev-parse", "--show-toplevel"); err != nil {
+		return err
+	}
+	c.tree = commit
+	if prefix != "" {
+		c.tree += ":" + strings.TrimSuffix(prefix, "/")
+	}
+	if err := archive(ctx, c.top, c.tree, c.tmp); err != nil {
+		return err
+	}
+	if c.Course, err = course.Load(c.tmp); err != nil {
+		return fmt.Errorf("course at %s: %w", commit[:12], err)
+	}
+	return nil
 }
 
 // Close removes the course's copy.
