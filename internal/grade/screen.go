@@ -39,9 +39,14 @@ const envPrefix = "PERFLAB_"
 var sensitive = []string{"unsafe", "C", "plugin", "runtime/debug"}
 
 // telltales are identifiers that can tell a test binary from a program
-// (its name ends in .test; it has -test.* flags); an edit file may use them
-// only where the shipped file does.
-var telltales = []string{"os.Args", "os.Executable", "flag.Lookup", "flag.CommandLine", "flag.VisitAll", "flag.Visit", "flag.Parsed"}
+// (its name ends in .test; it has -test.* flags; testing.tRunner is on
+// the stack); an edit file may use them only where the shipped file does.
+var telltales = []string{"os.Args", "os.Executable", "flag.Lookup", "flag.CommandLine", "flag.VisitAll", "flag.Visit", "flag.Parsed",
+	"runtime.Caller", "runtime.Callers", "runtime.CallersFrames", "runtime.FuncForPC", "runtime.Stack"}
+
+// procSelf starts the paths through which a process reads its own command
+// line and executable.
+const procSelf = "/proc/self"
 
 // envReaders are the calls that read the environment.
 var envReaders = []string{"os.Getenv", "os.LookupEnv", "os.Environ", "os.ExpandEnv", "os.Expand", "syscall.Getenv", "syscall.Environ"}
@@ -369,6 +374,11 @@ func screenCalls(sub, shipped *parsed, consts map[string]string, own []string, a
 			add(pos, "uses %s, which can tell a test binary from a program; the shipped file does not", key)
 		}
 	}
+	if pos, ok := firstLiteral(sub, procSelf); ok {
+		if _, had := firstLiteral(shipped, procSelf); !had {
+			add(pos, "reads %s, which can tell a test binary from a program; the shipped file does not", procSelf)
+		}
+	}
 	shippedEnv := envNames(shipped, consts)
 	for _, r := range envReads(sub, consts) {
 		switch {
@@ -452,4 +462,18 @@ func envNames(p *parsed, consts map[string]string) []string {
 		}
 	}
 	return out
+}
+
+// firstLiteral finds a string literal that contains sub.
+func firstLiteral(p *parsed, sub string) (token.Pos, bool) {
+	var at token.Pos
+	ast.Inspect(p.file, func(n ast.Node) bool {
+		if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING && at == token.NoPos {
+			if v, err := strconv.Unquote(lit.Value); err == nil && strings.Contains(v, sub) {
+				at = lit.Pos()
+			}
+		}
+		return at == token.NoPos
+	})
+	return at, at != token.NoPos
 }
