@@ -38,6 +38,9 @@ func (a *app) grade(ctx context.Context, args []string) error {
 	if *asJSON {
 		*format = "json"
 	}
+	if a.redisURL != "" {
+		fmt.Fprintln(a.stderr, "perflab grade: every grade uses the embedded miniredis, so that no server's contents change it; --redis and PERFLAB_REDIS_URL are not used")
+	}
 	switch *format {
 	case "text", "json", "gradescope", "github", "csv":
 	default:
