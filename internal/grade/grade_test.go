@@ -292,3 +292,43 @@ func Sum(xs []int) int {
 	wantLab(t, rep, "02-fixtures/sum", StatusTampered, "02-fixtures/square/square_test.go")
 	wantLab(t, rep, "02-fixtures/square", StatusFailed, "TestSquare failed")
 }
+
+// TestAlternativeFixesScoreFull: correct fixes unlike the reference
+// (a sync.Map of atomic counters; a recursive sum) get full points, plain
+// and under -race.
+func TestAlternativeFixesScoreFull(t *testing.T) {
+	s := newSub(t, "alt")
+	s.write("02-fixtures/counter/counter.go", `package counter
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// Counter counts events by name; it is meant for concurrent use.
+type Counter struct {
+	mu sync.Mutex // unused: the map and the counters need no lock
+	n  sync.Map   // name → *atomic.Int64
+}
+
+// New returns an empty counter.
+func New() *Counter { return &Counter{} }
+
+// Inc counts one event called name.
+func (c *Counter) Inc(name string) {
+	v, _ := c.n.LoadOrStore(name, new(atomic.Int64))
+	v.(*atomic.Int64).Add(1)
+}
+
+// Get returns how many events called name were counted.
+func (c *Counter) Get(name string) int {
+	if v, ok := c.n.Load(name); ok {
+		return int(v.(*atomic.Int64).Load())
+	}
+	return 0
+}
+`)
+	s.write("02-fixtures/sum/sum.go", "package sum\n\n// Sum returns the sum of xs.\nfunc Sum(xs []int) int {\n\tif len(xs) == 0 {\n\t\treturn 0\n\t}\n\treturn xs[0] + Sum(xs[1:])\n}\n")
+	rep := s.grade("02-fixtures/sum", "02-fixtures/counter")
+	wantTotal(t, rep, 10, 10, true)
+}
