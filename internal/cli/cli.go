@@ -79,6 +79,9 @@ Commands:
   verify [TARGET…]  for maintainers: prove each lab, as committed, fails
                     as shipped and passes with its solution, -race too,
                     and that its kept wrong fixes fail
+  grade [SUB…]      for teachers: grade submissions against the course as
+                    committed (--course DIR, --json, --format gradescope|
+                    github|csv, -p N); see TEACHING.md
 
 Run go run ./cmd/perflab COMMAND --help for a command's options.
 
@@ -129,6 +132,8 @@ func Run(ctx context.Context, cfg Config, args []string) error {
 	case "help", "-h", "--help":
 		fmt.Fprint(a.stdout, usage)
 		return nil
+	case "grade": // reads the course from git itself, wherever it runs
+		return a.grade(ctx, rest)
 	}
 	run, ok := commands[cmd]
 	if !ok {
@@ -162,7 +167,7 @@ var commands = map[string]command{
 }
 
 func commandNames() []string {
-	return []string{"list", "check", "hint", "watch", "solution", "reset", "restore", "bench", "verify", "doctor", "help"}
+	return []string{"list", "check", "hint", "watch", "solution", "reset", "restore", "bench", "verify", "grade", "doctor", "help"}
 }
 
 // flags makes a command's flag set that also accepts the global options,

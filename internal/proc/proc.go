@@ -101,6 +101,10 @@ func (g *Group) Deadline(d time.Duration) {
 	})
 }
 
+// Pid is the command's process ID, which is also its process group's ID
+// on Unix: a watchdog reads the group's processes from it.
+func (g *Group) Pid() int { return g.pgid }
+
 // Wait waits for the command to exit, kills what is left of its process
 // group, waits for the output to be read, and reports how it ended. The
 // error is nil when the command ran, whatever its exit code.

@@ -1,0 +1,221 @@
+package grade
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/goperflabs/labs/internal/course"
+)
+
+// Course is the teacher's course, as committed: a copy of one commit in a
+// folder of its own, so that nothing a submission holds (tests, the test
+// kit, manifests, go.mod) is read.
+type Course struct {
+	*course.Course
+	Source string // the checkout or folder it came from
+	Commit string // the commit graded against; "" for a folder outside git
+	Module string // the module path in go.mod
+	// Requires are the module paths go.mod lists, direct and indirect.
+	Requires []string
+	tmp      string // removed by Close; "" when Root is Source itself
+	// top and tree are what the copy was made from, to make it again.
+	top, tree string
+	guard     *integrity
+}
+
+// OpenCourse copies commit rev ("" means HEAD) of the git checkout at dir
+// into a temporary folder and loads its manifests. A folder that is not in
+// a git checkout is used as it is, read-only. Close removes the copy.
+func OpenCourse(ctx context.Context, dir, rev string) (*Course, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("finding the course: %w", err)
+	}
+	if rev == "" {
+		rev = "HEAD"
+	}
+	c := &Course{Source: abs}
+	commit, err := gitOutput(ctx, abs, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
+	switch {
+	case err == nil:
+		if err := c.copyCommit(ctx, commit); err != nil {
+			c.Close()
+			return nil, err
+		}
+	case rev != "HEAD" || isGitCheckout(ctx, abs):
+		return nil, fmt.Errorf("course %s: no commit %q: %w", abs, rev, err)
+	default:
+		if c.Course, err = course.Load(abs); err != nil {
+			return nil, fmt.Errorf("course %s: %w", abs, err)
+		}
+	}
+	if err := c.readGoMod(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if c.guard, err = newIntegrity(c.Root); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// copyCommit copies the commit of the checkout at c.Source into a
+// temporary folder and loads its manifests from there.
+func (c *Course) copyCommit(ctx context.Context, commit string) error {
+	c.Commit = commit
+	var err error
+	if c.tmp, err = os.MkdirTemp("", "perflab-course-"); err != nil {
+		return fmt.Errorf("making a folder for the course: %w", err)
+	}
+	// A course in a sub-folder of its repository is that folder's
+	// tree of the commit; git archive must run at the top.
+	prefix, _ := gitOutput(ctx, c.Source, "rev-parse", "--show-prefix")
+	if c.top, err = gitOutput(ctx, c.Source, "rev-parse", "--show-toplevel"); err != nil {
+		return err
+	}
+	c.tree = commit
+	if prefix != "" {
+		c.tree += ":" + strings.TrimSuffix(prefix, "/")
+	}
+	if err := archive(ctx, c.top, c.tree, c.tmp); err != nil {
+		return err
+	}
+	if c.Course, err = course.Load(c.tmp); err != nil {
+		return fmt.Errorf("course at %s: %w", commit[:12], err)
+	}
+	return nil
+}
+
+// Close removes the course's copy.
+func (c *Course) Close() {
+	if c.tmp != "" {
+		os.RemoveAll(c.tmp)
+	}
+}
+
+// ShortCommit is the commit's first 12 digits, or "working tree".
+func (c *Course) ShortCommit() string {
+	if c.Commit == "" {
+		return "working tree"
+	}
+	return c.Commit[:min(12, len(c.Commit))]
+}
+
+func isGitCheckout(ctx context.Context, dir string) bool {
+	_, err := gitOutput(ctx, dir, "rev-parse", "--git-dir")
+	return err == nil
+}
+
+func gitOutput(ctx context.Context, dir string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return "", fmt.Errorf("git %s: %s", args[0], msg)
+		}
+		return "", fmt.Errorf("git %s: %w", args[0], err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// archive writes a tree (a commit, or commit:folder) into dir with
+// `git archive`.
+func archive(ctx context.Context, repo, commit, dir string) error {
+	cmd := exec.CommandContext(ctx, "git", "-C", repo, "archive", "--format=tar", commit)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return fmt.Errorf("git archive: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("git archive: %w", err)
+	}
+	xerr := untar(bufio.NewReader(out), dir)
+	io.Copy(io.Discard, out)
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("git archive %s: %v: %s", commit, err, strings.TrimSpace(stderr.String()))
+	}
+	return xerr
+}
+
+// untar writes the regular files and folders of a tar stream under dir.
+// Links and names that leave dir are skipped.
+func untar(r io.Reader, dir string) error {
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading the course archive: %w", err)
+		}
+		name := filepath.FromSlash(h.Name)
+		if !filepath.IsLocal(name) {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(path, 0o755); err != nil {
+				return fmt.Errorf("writing the course: %w", err)
+			}
+		case tar.TypeReg:
+			if err := writeFile(path, tr, os.FileMode(h.Mode)&0o755|0o644); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func writeFile(path string, r io.Reader, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("writing the course: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
+	if err != nil {
+		return fmt.Errorf("writing the course: %w", err)
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// readGoMod reads the module path and the required modules of the course
+// with `go mod edit -json`.
+func (c *Course) readGoMod() error {
+	cmd := exec.Command("go", "mod", "edit", "-json")
+	cmd.Dir = c.Root
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("reading the course's go.mod: %w", err)
+	}
+	var mod struct {
+		Module  struct{ Path string }
+		Require []struct{ Path string }
+	}
+	if err := json.Unmarshal(out, &mod); err != nil {
+		return fmt.Errorf("reading the course's go.mod: %w", err)
+	}
+	c.Module = mod.Module.Path
+	for _, r := range mod.Require {
+		c.Requires = append(c.Requires, r.Path)
+	}
+	return nil
+}

@@ -1,0 +1,5 @@
+// Package square squares numbers.
+package square
+
+// Square returns x².
+func Square(x int) int { return x * x }
