@@ -51,6 +51,7 @@ func RunWorker(in io.Reader, out io.Writer) error {
 		sem:   make(chan struct{}, maxInFlight),
 		out:   out,
 	}
+	go exitWithParent()
 	dec := json.NewDecoder(bufio.NewReader(in))
 	for {
 		var m Msg
@@ -67,6 +68,17 @@ func RunWorker(in io.Reader, out io.Writer) error {
 			return err
 		}
 	}
+}
+
+// exitWithParent ends the worker when its parent goes away (an orphan is
+// adopted, so its parent pid changes), even if it is stuck writing to a
+// full pipe and never sees its stdin close.
+func exitWithParent() {
+	parent := os.Getppid()
+	for os.Getppid() == parent {
+		time.Sleep(100 * time.Millisecond)
+	}
+	os.Exit(2)
 }
 
 // handle answers one message: a question joins the current batch; the
