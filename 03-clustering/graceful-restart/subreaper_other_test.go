@@ -1,0 +1,6 @@
+//go:build !linux
+
+package restart
+
+// becomeSubreaper does nothing outside Linux: the tests skip there.
+func becomeSubreaper() {}

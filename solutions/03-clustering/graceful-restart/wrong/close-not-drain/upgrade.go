@@ -1,0 +1,110 @@
+package restart
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Serve is one generation of the server: it serves App on AddrEnv's
+// address until SIGTERM (then it drains and returns) or SIGHUP (then it
+// hands over to a new process, its successor, and returns).
+func Serve() error {
+	ln, err := listen()
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: App(), ReadHeaderTimeout: 5 * time.Second}
+	served := make(chan error, 1)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() { served <- srv.Serve(ln) }()
+	NotifyReady()
+	for {
+		select {
+		case err := <-served:
+			return fmt.Errorf("serve: %w", err)
+		case sig := <-sigs:
+			if sig == syscall.SIGTERM {
+				return drain(srv)
+			}
+			if err := upgrade(srv, ln); err != nil {
+				Announce("upgrade-failed " + err.Error())
+				continue
+			}
+			return nil
+		}
+	}
+}
+
+// listenerFDEnv tells a new process which file descriptor holds the
+// listening socket it inherits, the way systemd's LISTEN_FDS does.
+const listenerFDEnv = "PERFLAB_GR_LISTENER_FD"
+
+// listen returns the listening socket: the one inherited from the
+// previous generation if there is one, else a new one.
+func listen() (net.Listener, error) {
+	if fd, err := strconv.Atoi(os.Getenv(listenerFDEnv)); err == nil {
+		f := os.NewFile(uintptr(fd), "listener")
+		if f == nil {
+			return nil, fmt.Errorf("listen: no file descriptor %d", fd)
+		}
+		defer f.Close() // FileListener made its own copy
+		ln, err := net.FileListener(f)
+		if err != nil {
+			return nil, fmt.Errorf("listen: file descriptor %d: %w", fd, err)
+		}
+		return ln, nil
+	}
+	ln, err := net.Listen("tcp", os.Getenv(AddrEnv))
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	return ln, nil
+}
+
+// upgrade starts the successor on the same listening socket, waits until
+// it serves, and only then stops accepting and drains the requests in
+// flight. If the successor fails to start, this process keeps serving.
+func upgrade(srv *http.Server, ln net.Listener) error {
+	tl, ok := ln.(*net.TCPListener)
+	if !ok {
+		return fmt.Errorf("upgrade: listener is a %T, not a TCP listener", ln)
+	}
+	f, err := tl.File() // a duplicate the child can inherit; ln keeps serving
+	if err != nil {
+		return fmt.Errorf("upgrade: %w", err)
+	}
+	defer f.Close()
+	next, err := Successor(f)
+	if err != nil {
+		return err
+	}
+	next.Cmd.Env = append(next.Cmd.Env, fmt.Sprintf("%s=%d", listenerFDEnv, FirstExtraFD))
+	if err := next.Start(); err != nil {
+		return err
+	}
+	if err := next.WaitReady(5 * time.Second); err != nil {
+		next.Abandon()
+		return err
+	}
+	return srv.Close() // the new process has the socket now
+}
+
+// drain stops accepting and waits up to 5 s for the requests in flight.
+func drain(srv *http.Server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("drain: %w", err)
+	}
+	return nil
+}

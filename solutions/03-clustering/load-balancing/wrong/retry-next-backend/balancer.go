@@ -1,0 +1,91 @@
+package balance
+
+import (
+	"io"
+	"log"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"sync/atomic"
+	"time"
+)
+
+// Balancer is the front of the cluster: an http.Handler that sends each
+// request to one of its backends through a reverse proxy, round-robin.
+type Balancer struct {
+	backends []*url.URL
+	proxy    *httputil.ReverseProxy
+	tr       *http.Transport
+	next     atomic.Uint64 // round-robin position
+
+	// rng is seeded by New, so that a balancer that chooses at random
+	// makes the same choices in every run. A *rand.Rand is not safe for
+	// concurrent use.
+	rng *rand.Rand
+}
+
+// New returns a balancer over backends (base URLs such as
+// http://127.0.0.1:8001). seed seeds its source of randomness.
+func New(backends []*url.URL, seed uint64) *Balancer {
+	b := &Balancer{
+		backends: backends,
+		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		tr: &http.Transport{
+			DialContext:           (&net.Dialer{Timeout: time.Second}).DialContext,
+			ResponseHeaderTimeout: 500 * time.Millisecond,
+			MaxIdleConnsPerHost:   64,
+		},
+	}
+	b.proxy = &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(b.backends[b.pick()])
+		},
+		Transport: retry{b},
+		ErrorLog:  log.New(io.Discard, "", 0),
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, "backend unavailable: "+err.Error(), http.StatusBadGateway)
+		},
+	}
+	return b
+}
+
+// retry sends a request that failed to the next backend, up to three
+// times.
+type retry struct{ b *Balancer }
+
+func (rt retry) RoundTrip(req *http.Request) (*http.Response, error) {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		var resp *http.Response
+		if resp, err = rt.b.tr.RoundTrip(req); err == nil {
+			return resp, nil
+		}
+		if req.Context().Err() != nil {
+			break
+		}
+		next := *req.URL
+		next.Host = rt.b.backends[rt.b.pick()].Host
+		req = req.Clone(req.Context())
+		req.URL = &next
+		req.Host = ""
+	}
+	return nil, err
+}
+
+// pick returns the index of the backend for the next request.
+func (b *Balancer) pick() int {
+	return int((b.next.Add(1) - 1) % uint64(len(b.backends)))
+}
+
+// ServeHTTP sends r to a backend and copies its response to w.
+func (b *Balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b.proxy.ServeHTTP(w, r)
+}
+
+// Close stops whatever the balancer runs in the background and closes its
+// idle connections.
+func (b *Balancer) Close() {
+	b.tr.CloseIdleConnections()
+}
