@@ -55,7 +55,7 @@ func buildFixture(root string) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range []string{"go.mod", "go.sum", "internal/testkit", "01-memory/retention", "solutions/01-memory/retention", "01-memory/bounded-cache", "solutions/01-memory/bounded-cache"} {
+	for _, p := range []string{"go.mod", "go.sum", "internal/testkit", "internal/figure", "internal/redisguard", "01-memory/retention", "solutions/01-memory/retention", "01-memory/bounded-cache", "solutions/01-memory/bounded-cache"} {
 		if err := copyTree(filepath.Join(real, p), filepath.Join(root, p)); err != nil {
 			return err
 		}
