@@ -4,11 +4,11 @@ package cacheaside
 
 import (
 	"context"
-	"sync"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/goperflabs/labs/internal/catalog"
