@@ -4,99 +4,20 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/goperflabs/labs/internal/catalog"
+	"github.com/goperflabs/labs/internal/catalog/catalogtest"
 	"github.com/goperflabs/labs/internal/testkit"
-	"github.com/redis/go-redis/v9"
 )
-
-// stepper is a go-redis hook on one instance's client that pauses the
-// instance in one chosen gap of its conversation with Redis: gap 0 is just
-// before the first command (or pipeline) it sends once armed, gap k just
-// after the k-th one has returned. A script lets another instance run in
-// that gap, and tries every gap in turn, so whatever the fix sends (GET,
-// SET, EVALSHA, a MULTI…), no interleaving between its steps is missed.
-type stepper struct {
-	k       int
-	armed   atomic.Bool
-	sent    atomic.Int32
-	paused  atomic.Bool
-	arrived chan string // where the instance paused
-	release chan struct{}
-}
-
-func newStepper(c *redis.Client, k int) *stepper {
-	s := &stepper{k: k, arrived: make(chan string, 1), release: make(chan struct{})}
-	c.AddHook(s)
-	return s
-}
-
-func (s *stepper) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (s *stepper) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		return s.around(cmd.Name(), func() error { return next(ctx, cmd) })
-	}
-}
-
-func (s *stepper) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		names := make([]string, len(cmds))
-		for i, c := range cmds {
-			names[i] = c.Name()
-		}
-		return s.around(strings.Join(names, "+"), func() error { return next(ctx, cmds) })
-	}
-}
-
-func (s *stepper) around(name string, send func() error) error {
-	if connSetup(name) || !s.armed.Load() {
-		return send() // go-redis opening a connection, or not armed yet
-	}
-	if s.sent.Load() == 0 && s.k == 0 {
-		s.pause("before its first Redis command (" + name + ")")
-	}
-	err := send()
-	if n := s.sent.Add(1); int(n) == s.k {
-		s.pause(fmt.Sprintf("after its Redis command %d (%s)", n, name))
-	}
-	return err
-}
-
-func (s *stepper) pause(where string) {
-	if !s.paused.CompareAndSwap(false, true) {
-		return
-	}
-	s.arrived <- where
-	select {
-	case <-s.release:
-	case <-time.After(2 * stepTimeout): // never leave a goroutine behind
-	}
-}
-
-// connSetup reports whether every command of name ("get", or "a+b" for
-// a pipeline) is one go-redis sends by itself when it opens a connection.
-func connSetup(name string) bool {
-	for _, c := range strings.Split(name, "+") {
-		switch c {
-		case "hello", "auth", "select", "client", "readonly":
-		default:
-			return false
-		}
-	}
-	return true
-}
 
 // reached waits until the instance is paused in its gap and says where,
 // or reports false if the call returned first (it has fewer gaps).
-func (s *stepper) reached(t *testing.T, a *actor) (string, bool) {
+func reached(t *testing.T, g *catalogtest.Gap, a *actor) (string, bool) {
 	t.Helper()
 	select {
-	case where := <-s.arrived:
+	case where := <-g.Arrived():
 		return where, true
 	case err := <-a.done:
 		a.done <- err // for finish
@@ -105,13 +26,6 @@ func (s *stepper) reached(t *testing.T, a *actor) (string, bool) {
 		t.Fatalf("%s neither reached its Redis gap nor returned within %v", a.what, stepTimeout)
 	}
 	return "", false
-}
-
-// armOnce returns a function that arms s the first time it is called, so
-// the gaps are counted from that moment.
-func armOnce(s *stepper) func() {
-	var once sync.Once
-	return func() { once.Do(func() { s.armed.Store(true) }) }
 }
 
 // gaps runs script for gap 0, 1, 2… until the paused instance returns
@@ -142,11 +56,10 @@ func TestWriterInEveryGapOfAFill(t *testing.T) {
 	gaps(t, "", func(t *testing.T, k int) bool {
 		f := setup(t)
 		readerSvc := NewService(f.r.NewClient(), f.r.Prefix, f.db)
-		st := newStepper(readerSvc.rdb, k)
-		arm := armOnce(st)
-		f.db.SetHooks(catalog.Hooks{AfterRead: func(int64, catalog.Product) { arm() }})
+		st := catalogtest.PauseInGap(readerSvc.rdb, k)
+		f.db.SetHooks(catalog.Hooks{AfterRead: func(int64, catalog.Product) { st.Arm() }})
 		reader := start("reader Product(1)", f.read(readerSvc, 1))
-		where, paused := st.reached(t, reader)
+		where, paused := reached(t, st, reader)
 		if !paused {
 			reader.finish(t)
 			return false
@@ -155,7 +68,7 @@ func TestWriterInEveryGapOfAFill(t *testing.T) {
 		if err := f.svc.SetPrice(f.ctx, 1, 50_000+int64(k)); err != nil {
 			t.Fatal(err)
 		}
-		close(st.release)
+		st.Release()
 		reader.finish(t)
 		f.db.SetHooks(catalog.Hooks{})
 		f.consistent(t, 1, "1. reader misses and reads the row; 2. "+where+", a writer on another instance changes the price and invalidates; 3. the reader goes on")
@@ -179,11 +92,10 @@ func TestWriterInEveryGapOfAWrite(t *testing.T) {
 				}
 			}
 			w1 := NewService(f.r.NewClient(), f.r.Prefix, f.db)
-			st := newStepper(w1.rdb, k)
-			arm := armOnce(st)
-			f.db.SetHooks(catalog.Hooks{AfterWrite: func(int64) { arm() }})
+			st := catalogtest.PauseInGap(w1.rdb, k)
+			f.db.SetHooks(catalog.Hooks{AfterWrite: func(int64) { st.Arm() }})
 			writer1 := start("writer 1 SetPrice(2, 1111)", f.write(w1, 2, 1111))
-			where, paused := st.reached(t, writer1)
+			where, paused := reached(t, st, writer1)
 			if !paused {
 				writer1.finish(t)
 				return false
@@ -191,7 +103,7 @@ func TestWriterInEveryGapOfAWrite(t *testing.T) {
 			if err := f.svc.SetPrice(f.ctx, 2, 2222); err != nil {
 				t.Fatal(err)
 			}
-			close(st.release)
+			st.Release()
 			writer1.finish(t)
 			f.db.SetHooks(catalog.Hooks{})
 			f.consistent(t, 2, "1. writer 1 commits 1111; 2. "+where+", writer 2 on another instance commits 2222 and finishes; 3. writer 1 goes on")
@@ -215,16 +127,16 @@ func TestReaderInEveryGapOfAWrite(t *testing.T) {
 				}
 			}
 			w := NewService(f.r.NewClient(), f.r.Prefix, f.db)
-			st := newStepper(w.rdb, k)
-			st.armed.Store(true)
+			st := catalogtest.PauseInGap(w.rdb, k)
+			st.Arm()
 			writer := start("writer SetPrice(4, 4444)", f.write(w, 4, 4444))
-			where, paused := st.reached(t, writer)
+			where, paused := reached(t, st, writer)
 			if !paused {
 				writer.finish(t)
 				return false
 			}
 			start("reader Product(4)", f.read(f.svc, 4)).finish(t)
-			close(st.release)
+			st.Release()
 			writer.finish(t)
 			f.consistent(t, 4, "1. a writer starts SetPrice(4, 4444); 2. "+where+", a reader on another instance reads product 4; 3. the writer goes on")
 			return true
@@ -266,4 +178,3 @@ func (f *fixture) allExpire(t *testing.T, when string) {
 			"Check with redis-cli --scan and PTTL <key> (-1 means no expiry)", when, len(forever), len(keys), forever[0])
 	}
 }
-
