@@ -123,10 +123,10 @@ func TestStampedeTwoInstances(t *testing.T) {
 // for ids: one per key.
 func twoInstanceQueries(t *testing.T, queries int64, ids []int64) {
 	t.Helper()
-	t.Logf("%d concurrent requests for %d keys over 2 instances: %d database queries", callers, len(ids), queries)
+	t.Logf("%d concurrent requests for %d key(s) over 2 instances: %d database queries", callers, len(ids), queries)
 	testkit.Report(t, testkit.Figure{Name: fmt.Sprintf("database queries for %d keys", len(ids)), Value: float64(queries), Op: "<=", Budget: float64(len(ids)), Unit: "queries"})
 	if queries > int64(len(ids)) {
-		t.Errorf("%d concurrent requests for %d expired keys, spread over 2 instances, made %d database queries, budget ≤ %d in all (one per key); "+
+		t.Errorf("%d concurrent requests for %d expired key(s), spread over 2 instances, made %d database queries, budget ≤ %d in all (one per key); "+
 			"the two instances are separate processes that share only Redis. Watch what each one sends with redis-cli MONITOR while running "+
 			"PERFLAB_REDIS_URL=redis://127.0.0.1:6379/0 go test -run TestStampedeTwoInstances ./04-caching/stampede",
 			callers, len(ids), queries, len(ids))
