@@ -163,12 +163,16 @@ func (f *fixture) consistent(t *testing.T, id int64, story string) {
 		if err := json.Unmarshal(data, &cached); err != nil {
 			t.Fatalf("cached value of product %d is not JSON: %q", id, data)
 		}
+		stale := 0
 		if cached != truth {
+			stale = 1
+		}
+		testkit.Report(t, testkit.Figure{Name: "stale copies cached", Value: float64(stale), Op: "<=", Budget: 0, Unit: "keys"})
+		if stale > 0 {
 			t.Errorf("%s\n  → the cache holds price %d for product %d, the database %d: stale copies cached = 1, budget 0. "+
-				"It will be served for up to %v (TTL %v). Look at Service.Product and Service.SetPrice in service.go: "+
-				"a reader that read the row before the write must not be able to store it after the invalidation "+
-				"(take a lease before reading, and store only if the lease survived)",
-				story, cached.PriceCents, id, truth.PriceCents, f.r.TTL(f.svc.Key(id)).Round(time.Second), f.svc.TTL)
+				"It will be served for up to %v (TTL %v). Replay the script and watch the commands of each step with redis-cli MONITOR: "+
+				"PERFLAB_REDIS_URL=redis://127.0.0.1:6379/0 go test -run '%s' -v ./04-caching/invalidation",
+				story, cached.PriceCents, id, truth.PriceCents, f.r.TTL(f.svc.Key(id)).Round(time.Second), f.svc.TTL, t.Name())
 			return
 		}
 	}
@@ -298,8 +302,10 @@ func TestStillCaches(t *testing.T) {
 			t.Fatalf("Product(%d) = %+v, %v; want %+v", id, p, err, catalog.Generated(id))
 		}
 	}
-	if q := f.db.Reads(); q > 5 {
-		t.Errorf("database reads for 200 reads of 5 products = %d, budget ≤ 5; Service.Product (service.go) must still fill the cache on a miss", q)
+	q := f.db.Reads()
+	testkit.Report(t, testkit.Figure{Name: "database reads", Value: float64(q), Op: "<=", Budget: 5, Unit: "queries"})
+	if q > 5 {
+		t.Errorf("database reads for 200 reads of 5 products = %d, budget ≤ 5: the cache must still be filled on a miss (the read-mostly benchmark shows queries/1000ops: go test -run '^$' -bench ReadMostly ./04-caching/invalidation)", q)
 	}
 	if err := f.svc.SetPrice(f.ctx, 1, 99); err != nil {
 		t.Fatal(err)
@@ -312,7 +318,7 @@ func TestStillCaches(t *testing.T) {
 	}
 	for _, k := range f.r.Keys() {
 		if d := f.r.TTL(k); d <= 0 {
-			t.Errorf("key %s has no TTL; every key (values and any lease or version keys) must expire", strings.TrimPrefix(k, f.r.Prefix))
+			t.Errorf("key %s has no TTL, budget: every key expires (values and any lease or version keys); check with redis-cli PTTL <key>", strings.TrimPrefix(k, f.r.Prefix))
 		}
 	}
 }

@@ -66,10 +66,10 @@ func checkPage(t *testing.T, what string, got, want []catalog.Product) {
 	}
 }
 
-// where tells a failing round-trip gate what to look at.
+// where tells a failing round-trip gate what to look at: the commands one
+// page sends, not the code.
 func where(page string) string {
-	return "Service.Page in page.go (" + page + "): it sends one GET per product, and one SET per miss. " +
-		"Fetch the whole page with one MGET, read the misses from the database, and write them back in one pipeline (rdb.Pipelined) with their TTLs"
+	return "the commands of " + page + " in redis-cli MONITOR (PERFLAB_REDIS_URL=redis://127.0.0.1:6379/0 go test -run <test> ./04-caching/round-trips; the README shows how)"
 }
 
 // TestWarmPageRoundTrips: a page whose products are all in Redis costs at
@@ -93,8 +93,10 @@ func TestWarmPageRoundTrips(t *testing.T) {
 	}
 	checkPage(t, "warm page", got, expected(ids))
 	t.Logf("warm page of %d: %d Redis round trips, %d database queries", pageSize, rt.Count(), db.Reads())
-	if q := db.Reads(); q != 0 {
-		t.Errorf("a page that another instance had just cached made %d database queries, budget 0; look at Service.Page in page.go: hits must come from Redis (the instances share only Redis)", q)
+	q := db.Reads()
+	testkit.Report(t, testkit.Figure{Name: "database queries", Value: float64(q), Op: "<=", Budget: 0, Unit: "queries"})
+	if q != 0 {
+		t.Errorf("a page that another instance had just cached made %d database queries, budget 0: the instances share only Redis, so the hits must come from there (redis-cli MONITOR shows what the page asks)", q)
 	}
 	testkit.RoundTripsAtMost(t, rt, 2, where("a warm page of 100 products"))
 }
@@ -126,9 +128,9 @@ func TestColdPageRoundTrips(t *testing.T) {
 	for i, c := range ttls {
 		switch d := c.Val(); {
 		case d == -2: // go-redis: no such key
-			t.Fatalf("after a cold page, %s is not in Redis: every product read from the database must be written back; look at Service.Page in page.go", svc.Key(ids[i]))
+			t.Fatalf("after a cold page, %s is not in Redis: every product read from the database must be written back (redis-cli --scan shows the keys)", svc.Key(ids[i]))
 		case d <= 0:
-			t.Fatalf("after a cold page, %s has no expiry: every product written back needs a TTL (SET … PX, in the same pipeline); look at Service.Page in page.go", svc.Key(ids[i]))
+			t.Fatalf("after a cold page, %s has no expiry, budget: every key expires; check with redis-cli PTTL <key> (-1 means never)", svc.Key(ids[i]))
 		}
 	}
 	// And the next page costs no database query.
@@ -137,7 +139,7 @@ func TestColdPageRoundTrips(t *testing.T) {
 		t.Fatalf("Page: %v", err)
 	}
 	if q := db.Reads(); q != 0 {
-		t.Errorf("the second read of a page made %d database queries, budget 0: the first must have cached every product; look at Service.Page in page.go", q)
+		t.Errorf("the second read of a page made %d database queries, budget 0: the first must have cached every product", q)
 	}
 }
 
@@ -166,6 +168,73 @@ func TestPageWithMissingIDs(t *testing.T) {
 	}
 	checkPage(t, "warm page with 10 unknown IDs", got, want)
 	testkit.RoundTripsAtMost(t, rt, 2, where("a warm page with 10 unknown IDs"))
+}
+
+// TestHalfCachedPage: another instance has cached every other product of
+// the page; the page must still come back in the order asked, read only
+// the 50 misses from the database, and keep the round-trip budget.
+func TestHalfCachedPage(t *testing.T) {
+	r, db, svc, rt := setup(t)
+	ctx := context.Background()
+	ids := pageIDs(601)
+	var half []int64
+	for i := 0; i < len(ids); i += 2 {
+		half = append(half, ids[i])
+	}
+	if _, err := NewService(r.NewClient(), r.Prefix, db).Page(ctx, half); err != nil {
+		t.Fatalf("Page: %v", err)
+	}
+	rt.Reset()
+	db.ResetQueries()
+	got, err := svc.Page(ctx, ids)
+	if err != nil {
+		t.Fatalf("Page: %v", err)
+	}
+	checkPage(t, "half-cached page (every other product cached)", got, expected(ids))
+	q := db.Reads()
+	testkit.Report(t, testkit.Figure{Name: "database queries", Value: float64(q), Op: "<=", Budget: pageSize / 2, Unit: "queries"})
+	if q > pageSize/2 {
+		t.Errorf("a page of %d with %d products cached made %d database queries, budget ≤ %d (the misses only)", pageSize, pageSize/2, q, pageSize/2)
+	}
+	testkit.RoundTripsAtMost(t, rt, 3, where("a half-cached page"))
+}
+
+// TestRedisIsTheCache: when Redis forgets everything and the prices change
+// in the database meanwhile, the next page must show the new prices: the
+// only cache is Redis. A copy kept in process memory would still answer
+// the old ones.
+func TestRedisIsTheCache(t *testing.T) {
+	r, db, svc, _ := setup(t)
+	ctx := context.Background()
+	ids := pageIDs(701)
+	if _, err := svc.Page(ctx, ids); err != nil {
+		t.Fatalf("Page: %v", err)
+	}
+	for _, id := range ids {
+		if err := db.SetPrice(ctx, id, 900_000+id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if keys := r.Keys(); len(keys) > 0 {
+		if err := r.Client.Del(ctx, keys...).Err(); err != nil {
+			t.Fatalf("DEL: %v", err)
+		}
+	}
+	got, err := svc.Page(ctx, ids)
+	if err != nil {
+		t.Fatalf("Page: %v", err)
+	}
+	stale := 0
+	for _, p := range got {
+		if p.PriceCents != 900_000+p.ID {
+			stale++
+		}
+	}
+	testkit.Report(t, testkit.Figure{Name: "stale products", Value: float64(stale), Op: "<=", Budget: 0, Unit: "products"})
+	if stale > 0 || len(got) != len(ids) {
+		t.Errorf("after Redis was emptied and the prices changed in the database, the page had %d stale products of %d, budget 0: "+
+			"the answers came from somewhere other than Redis or the database (redis-cli MONITOR shows whether the page asks Redis)", stale, len(got))
+	}
 }
 
 // TestSmallPages: an empty page and a page of one work.
