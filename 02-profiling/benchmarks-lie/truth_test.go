@@ -22,15 +22,15 @@ const (
 	// allocsFactor and nsFactor are how far a benchmark's figures may be
 	// from the true ones, either way. Allocations are counted, so they
 	// are exact and get 3×; time on a shared machine wobbles (single runs
-	// of the same code here differed by up to 12×, the fastest of six by
-	// up to 3×), so it gets 10×. Every benchmark as shipped is off by more
-	// than 3× in allocations or by 100× and more in time.
+	// of the same code here differed by up to 12×, the fastest of five or
+	// six by up to 3×), so it gets 10×. Every benchmark as shipped is off
+	// by more than 3× in allocations, and most by 50× and more in time.
 	allocsFactor = 3.0
 	nsFactor     = 10.0
 	// allocSlack is added to both allocation figures before they are
 	// compared, so that 0 and 1 allocs/op count as 5× apart.
 	allocSlack = 0.25
-	rounds     = 6
+	rounds     = 5
 	benchTime  = "50ms"
 )
 
