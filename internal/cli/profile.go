@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -49,14 +50,17 @@ func (a *app) profileCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if res.Failed {
+	switch {
+	case res.TimedOut:
+		fmt.Fprintf(a.stdout, "%s\n", a.dim(fmt.Sprintf("the %s ran out of time (%s): one never returned; the profile covers what ran until then: go run ./cmd/perflab check %s", res.Mode, res.Limit, l.ID())))
+	case res.Failed:
 		fmt.Fprintf(a.stdout, "%s\n", a.dim("some tests failed (a lab's do until it is fixed); the profile covers what ran: go run ./cmd/perflab check "+l.ID()))
 	}
-	fmt.Fprintf(a.stdout, "%s profile of %s's %s: %s\n", kind, l.ID(), res.Mode, a.rel(path))
+	fmt.Fprintf(a.stdout, "%s of %s's %s: %s\n", describe(kind), l.ID(), res.Mode, a.rel(path))
 	if kind == profile.Trace {
 		return a.printTraceCommand(path)
 	}
-	return a.showProfile(ctx, l, kind, path, o)
+	return a.showProfile(ctx, l, kind, path, res, o)
 }
 
 func (o profileOptions) kind() (profile.Kind, error) {
@@ -102,10 +106,11 @@ func (a *app) takeProfile(ctx context.Context, l manifest.Lab, kind profile.Kind
 	fmt.Fprintf(a.stderr, "%s\n", a.dim(fmt.Sprintf("profiling %s (%s)…", l.ID(), kind)))
 	res, err := profile.Run(ctx, profile.Spec{
 		Root: a.course.Root, Package: "./" + l.ID(), Dir: a.course.Dir(l), Kind: kind, Out: path, Work: tmp,
-		Bench: o.bench, Benchtime: o.benchtime, Run: o.run, Timeout: 2 * time.Minute, Env: a.testOptions().Env,
+		Bench: o.bench, Benchtime: o.benchtime, Run: o.run, Timeout: 2 * time.Minute, TestTimeout: testTimeout(l), Env: a.testOptions().Env,
 	})
 	if err != nil {
-		os.Remove(path) // the reserved file, empty or half written
+		os.Remove(path)             // the reserved file, empty or half written
+		os.Remove(a.profilesDir(l)) // if that left it empty
 		if errors.Is(err, profile.ErrNoBenchmarks) {
 			return "", res, fmt.Errorf("%s has no benchmark matching %q; without --bench, profile runs its tests", l.ID(), o.bench)
 		}
@@ -116,17 +121,17 @@ func (a *app) takeProfile(ctx context.Context, l manifest.Lab, kind profile.Kind
 
 // showProfile prints the top lists, the diff, the flame graph's file and
 // the commands that open the profile, then serves it with --web.
-func (a *app) showProfile(ctx context.Context, l manifest.Lab, kind profile.Kind, path string, o profileOptions) error {
+func (a *app) showProfile(ctx context.Context, l manifest.Lab, kind profile.Kind, path string, res profile.Result, o profileOptions) error {
 	p, err := profile.Load(path)
 	if err != nil {
 		return err
 	}
-	mine := profile.InDir(a.course.Dir(l))
+	mine := profile.InDir(a.course.Dir(l), a.importPath(l))
 	top := profile.Top(p, kind.SampleIndex(), mine)
 	fmt.Fprintln(a.stdout)
 	top.Write(a.stdout, 10)
 	if len(top.ByFlat(1)) == 0 && kind == profile.CPU {
-		fmt.Fprintf(a.stdout, "%s\n", a.dim("no CPU samples: the profiler takes 100 a second, and this run was shorter; a longer --benchtime helps"))
+		fmt.Fprintf(a.stdout, "%s\n", a.dim(noSamples(res.Mode)))
 	}
 	if o.base {
 		if err := a.showDiff(l, kind, path, p, mine); err != nil {
@@ -229,4 +234,42 @@ func (a *app) rel(path string) string {
 		return path
 	}
 	return r
+}
+
+func describe(k profile.Kind) string {
+	if k == profile.Trace {
+		return "execution trace"
+	}
+	return string(k) + " profile"
+}
+
+// testTimeout is how long a lab's tests may run under a profiler: three
+// times the lab's own limit, since recording every allocation slows them.
+func testTimeout(l manifest.Lab) time.Duration {
+	if l.Timeout.Duration <= 0 {
+		return time.Minute
+	}
+	return 3 * l.Timeout.Duration
+}
+
+func noSamples(m profile.Mode) string {
+	msg := "no CPU samples: the profiler takes 100 a second, and this run used the CPU for less than that"
+	if m == profile.Benchmarks {
+		return msg + "; a longer --benchtime helps"
+	}
+	return msg + "; the tests barely use the CPU (--block or --trace show waiting)"
+}
+
+// importPath is the lab's package's import path, from the course's go.mod
+// ("" if it cannot be read).
+func (a *app) importPath(l manifest.Lab) string {
+	data, err := os.ReadFile(filepath.Join(a.course.Root, "go.mod"))
+	if err != nil {
+		return ""
+	}
+	m := regexp.MustCompile(`(?m)^module\s+(\S+)`).FindSubmatch(data)
+	if m == nil {
+		return ""
+	}
+	return string(m[1]) + "/" + l.ID()
 }

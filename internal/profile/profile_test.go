@@ -77,6 +77,9 @@ func TestEveryKindWritesAProfileThatPprofReads(t *testing.T) {
 			if top.Type != k.SampleIndex() || top.Total <= 0 {
 				t.Fatalf("%s profile: type %s, total %d; pprof -top says:\n%s", k, top.Type, top.Total, out)
 			}
+			if k == CPU {
+				checkMarks(t, p)
+			}
 			if k == Goroutine && strings.Contains(string(out), "perflabSampleGoroutines") {
 				t.Errorf("the sampler's own goroutine is in the profile:\n%s", out)
 			}
@@ -97,12 +100,10 @@ func readTrace(t *testing.T, path string) {
 	}
 }
 
-func TestTopMarksTheLabsCode(t *testing.T) {
-	path, _ := take(t, "work", CPU)
-	p, err := Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+// checkMarks checks that a CPU profile's top function is the fixture's
+// Spin, marked as the learner's, and that no runtime or test function is.
+func checkMarks(t *testing.T, p *profile.Profile) {
+	t.Helper()
 	root, _ := filepath.Abs("testdata/mod/work")
 	top := Top(p, CPU.SampleIndex(), InDir(root))
 	first := top.ByFlat(1)

@@ -24,8 +24,11 @@ type Spec struct {
 	Bench     string        // -test.bench pattern; "" means "."
 	Benchtime string        // -test.benchtime; "" means go's default
 	Run       string        // -test.run pattern when there is no benchmark; "" means all
-	Timeout   time.Duration // for the run; 0 means 2 minutes
-	Env       []string      // added to the environment of the run
+	Timeout   time.Duration // for a run of benchmarks; 0 means 2 minutes
+	// TestTimeout is for a run of tests (a lab without benchmarks); 0
+	// means Timeout.
+	TestTimeout time.Duration
+	Env         []string // added to the environment of the run
 }
 
 // Mode says what ran under the profiler.
@@ -43,6 +46,10 @@ type Result struct {
 	// Failed is set when some test or benchmark failed (a lab as shipped
 	// fails its tests) yet the profile was written: it covers what ran.
 	Failed bool
+	// TimedOut is set when the run hit its time limit (a test that never
+	// returns); the profile covers what ran until then.
+	TimedOut bool
+	Limit    time.Duration // the time limit of the run
 	// Tail is the end of the run's output.
 	Tail string
 }
@@ -65,17 +72,22 @@ func Run(ctx context.Context, s Spec) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	args := append(modeArgs(s, mode), "-test.count=1", "-test.timeout="+s.Timeout.String())
+	limit := s.Timeout
+	if mode == Tests && s.TestTimeout > 0 {
+		limit = s.TestTimeout
+	}
+	args := append(modeArgs(s, mode), "-test.count=1", "-test.timeout="+limit.String())
 	args = append(args, s.Kind.flags(s.Out)...)
 	env := append(os.Environ(), s.Env...)
 	if s.Kind == Goroutine {
 		env = append(env, goroutineEnv+"="+s.Out)
 	}
-	out, code, err := runGroup(ctx, s.Dir, env, s.Timeout+10*time.Second, bin, args...)
+	out, code, err := runGroup(ctx, s.Dir, env, limit+10*time.Second, bin, args...)
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Mode: mode, Failed: code != 0, Tail: lastLines(out, 15)}
+	res := Result{Mode: mode, Failed: code != 0, Tail: lastLines(out, 15), Limit: limit,
+		TimedOut: bytes.Contains(out, []byte("panic: test timed out after"))}
 	if st, err := os.Stat(s.Out); err != nil || st.Size() == 0 {
 		return res, fmt.Errorf("the %s ran but wrote no %s profile (exit status %d):\n%s", mode, s.Kind, code, res.Tail)
 	}

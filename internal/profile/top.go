@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -30,12 +32,17 @@ type Table struct {
 // Mine says whether a function is the learner's own code.
 type Mine func(fn *profile.Function) bool
 
-// InDir is a Mine that holds a function the learner's when its file is in
-// dir and is not a test file: the lab's package.
-func InDir(dir string) Mine {
+// InDir is a Mine that holds a function the learner's when its file is
+// directly in one of dirs and is not a test file: the lab's package. Give
+// the folder and the import path, which is what a binary built with
+// -trimpath records.
+func InDir(dirs ...string) Mine {
 	return func(fn *profile.Function) bool {
-		return fn != nil && strings.HasPrefix(fn.Filename, dir+"/") &&
-			!strings.Contains(fn.Filename[len(dir)+1:], "/") && !strings.HasSuffix(fn.Filename, "_test.go")
+		if fn == nil || strings.HasSuffix(fn.Filename, "_test.go") {
+			return false
+		}
+		return slices.Contains(dirs, path.Dir(filepath.ToSlash(fn.Filename))) ||
+			slices.Contains(dirs, filepath.Dir(fn.Filename))
 	}
 }
 
