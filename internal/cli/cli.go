@@ -75,6 +75,9 @@ Commands:
   restore LAB [B]   put back your files from a backup reset made
   bench LAB         compare your code's benchmarks with the shipped code
                     (or --vs solution), benchstat-style, --count rounds
+  profile LAB       profile a lab's benchmarks (or tests): --cpu (default),
+                    --heap, --allocs, --mutex, --block, --goroutine or
+                    --trace; the top functions, --svg FILE, --base, --web
   doctor            check this machine: Go, git, Graphviz, redis-server
   verify [TARGET…]  for maintainers: prove each lab, as committed, fails
                     as shipped and passes with its solution, -race too,
@@ -164,10 +167,11 @@ var commands = map[string]command{
 	"verify":   (*app).verify,
 	"doctor":   (*app).doctor,
 	"bench":    (*app).benchCmd,
+	"profile":  (*app).profileCmd,
 }
 
 func commandNames() []string {
-	return []string{"list", "check", "hint", "watch", "solution", "reset", "restore", "bench", "verify", "grade", "doctor", "help"}
+	return []string{"list", "check", "hint", "watch", "solution", "reset", "restore", "bench", "profile", "verify", "grade", "doctor", "help"}
 }
 
 // flags makes a command's flag set that also accepts the global options,

@@ -55,6 +55,28 @@ and n. A change that is not significant prints ~.
   --vs V       shipped (default), or solution once the lab passes
   --bench RE   which benchmarks (default all)
 `,
+	"profile": `Usage: go run ./cmd/perflab profile [--cpu|--heap|--allocs|--mutex|--block|--goroutine|--trace] [--svg FILE] [--base] [--web] [--bench RE] [--benchtime D] [--run RE] LAB
+
+Builds the lab's test binary (outside the lab's folder), runs its
+benchmarks, or its tests when it has none, with one profile on, and keeps
+the profile in .perflab/profiles/<chapter>-<lab>/<kind>-<time>.pprof (a new
+file each time). Prints the top 10 functions by flat and by cumulative
+cost, your code marked », and the go tool pprof command that opens it.
+  --cpu        where the CPU time goes (the default)
+  --heap       memory still in use at the end (every allocation recorded)
+  --allocs     memory allocated, in all
+  --mutex      time goroutines waited for a sync.Mutex another held
+  --block      time goroutines spent blocked (channels, locks, select)
+  --goroutine  the goroutines alive when the most were
+  --trace      an execution trace instead, and the go tool trace command
+  --svg FILE   also write a flame graph as SVG (no Graphviz needed)
+  --base       show the change since the lab's previous profile of the
+               same kind (go tool pprof -diff_base)
+  --web        serve it with go tool pprof -http on 127.0.0.1 until Ctrl-C
+  --bench RE   which benchmarks (default all)
+  --benchtime D  how long each benchmark runs (go test's -benchtime)
+  --run RE     which tests, for a lab without benchmarks (default all)
+`,
 	"doctor": "Usage: go run ./cmd/perflab doctor\n\nChecks what the course needs on this machine and says how to install what is missing.\n",
 	"verify": `Usage: go run ./cmd/perflab verify [-p N] [--from REV | --working-tree] [LAB|CHAPTER|all …]
 
