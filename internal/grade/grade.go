@@ -171,7 +171,7 @@ func (g *Grader) runOnce(ctx context.Context, l manifest.Lab, files map[string]s
 	if err != nil {
 		return verdict{}, nil, err
 	}
-	ov, err := overlay(g.Course, l, files, cn.Path, tmp)
+	ov, err := writeOverlay(g.Course, l, files, cn.Path, tmp)
 	if err != nil {
 		return verdict{}, nil, err
 	}

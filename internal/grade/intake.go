@@ -114,8 +114,11 @@ func (s *Submission) take(key string, h io.Writer) error {
 		return fmt.Errorf("reading %s: %w", key, err)
 	}
 	dst := filepath.Join(s.tmp, filepath.FromSlash(key))
-	if err := writeFile(dst, bytes.NewReader(data), 0o644); err != nil {
-		return err
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Errorf("copying %s: %w", key, err)
+	}
+	if err := os.WriteFile(dst, data, 0o644); err != nil {
+		return fmt.Errorf("copying %s: %w", key, err)
 	}
 	fmt.Fprintf(h, "%s %d\n", key, len(data))
 	h.Write(data)

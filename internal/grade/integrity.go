@@ -1,6 +1,8 @@
 package grade
 
 import (
+	"github.com/goperflabs/labs/internal/snapshot"
+
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -132,5 +134,5 @@ func (c *Course) remake(ctx context.Context) error {
 			return fmt.Errorf("making the course's copy again: %w", err)
 		}
 	}
-	return archive(ctx, c.top, c.tree, c.tmp)
+	return snapshot.Into(ctx, c.Source, c.Commit, c.tmp)
 }

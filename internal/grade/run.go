@@ -2,7 +2,6 @@ package grade
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/goperflabs/labs/internal/manifest"
+	"github.com/goperflabs/labs/internal/overlay"
 	"github.com/goperflabs/labs/internal/proc"
 	"github.com/goperflabs/labs/internal/testjson"
 )
@@ -42,9 +42,9 @@ func testEnv() []string {
 	return append(env, "GOWORK=off", "GOFLAGS=-mod=readonly")
 }
 
-// overlay writes the -overlay file for one run: the submission's edit
+// writeOverlay writes the -overlay file for one run: the submission's edit
 // files in place of the lab's, and the canary test added.
-func overlay(c *Course, l manifest.Lab, files map[string]string, canary, dir string) (string, error) {
+func writeOverlay(c *Course, l manifest.Lab, files map[string]string, canary, dir string) (string, error) {
 	replace := map[string]string{}
 	for name, path := range files {
 		replace[filepath.Join(c.Dir(l), name)] = path
@@ -52,19 +52,12 @@ func overlay(c *Course, l manifest.Lab, files map[string]string, canary, dir str
 	if canary != "" {
 		replace[filepath.Join(c.Dir(l), canaryFile)] = canary
 	}
-	data, err := json.Marshal(struct{ Replace map[string]string }{replace})
-	if err != nil {
-		return "", err
-	}
 	f, err := os.CreateTemp(dir, "overlay-*.json")
 	if err != nil {
 		return "", fmt.Errorf("writing an overlay: %w", err)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return "", fmt.Errorf("writing an overlay: %w", err)
-	}
-	return f.Name(), f.Close()
+	f.Close()
+	return f.Name(), overlay.Write(f.Name(), replace)
 }
 
 // runTests runs the lab's tests once with the overlay, within the limits.

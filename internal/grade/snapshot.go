@@ -1,20 +1,17 @@
 package grade
 
 import (
-	"archive/tar"
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/goperflabs/labs/internal/course"
+	"github.com/goperflabs/labs/internal/snapshot"
 )
 
 // Course is the teacher's course, as committed: a copy of one commit in a
@@ -28,9 +25,7 @@ type Course struct {
 	// Requires are the module paths go.mod lists, direct and indirect.
 	Requires []string
 	tmp      string // removed by Close; "" when Root is Source itself
-	// top and tree are what the copy was made from, to make it again.
-	top, tree string
-	guard     *integrity
+	guard    *integrity
 }
 
 // OpenCourse copies commit rev ("" means HEAD) of the git checkout at dir
@@ -78,17 +73,7 @@ func (c *Course) copyCommit(ctx context.Context, commit string) error {
 	if c.tmp, err = os.MkdirTemp("", "perflab-course-"); err != nil {
 		return fmt.Errorf("making a folder for the course: %w", err)
 	}
-	// A course in a sub-folder of its repository is that folder's
-	// tree of the commit; git archive must run at the top.
-	prefix, _ := gitOutput(ctx, c.Source, "rev-parse", "--show-prefix")
-	if c.top, err = gitOutput(ctx, c.Source, "rev-parse", "--show-toplevel"); err != nil {
-		return err
-	}
-	c.tree = commit
-	if prefix != "" {
-		c.tree += ":" + strings.TrimSuffix(prefix, "/")
-	}
-	if err := archive(ctx, c.top, c.tree, c.tmp); err != nil {
+	if err := snapshot.Into(ctx, c.Source, commit, c.tmp); err != nil {
 		return err
 	}
 	if c.Course, err = course.Load(c.tmp); err != nil {
@@ -129,72 +114,6 @@ func gitOutput(ctx context.Context, dir string, args ...string) (string, error) 
 		return "", fmt.Errorf("git %s: %w", args[0], err)
 	}
 	return strings.TrimSpace(string(out)), nil
-}
-
-// archive writes a tree (a commit, or commit:folder) into dir with
-// `git archive`.
-func archive(ctx context.Context, repo, commit, dir string) error {
-	cmd := exec.CommandContext(ctx, "git", "-C", repo, "archive", "--format=tar", commit)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return fmt.Errorf("git archive: %w", err)
-	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("git archive: %w", err)
-	}
-	xerr := untar(bufio.NewReader(out), dir)
-	io.Copy(io.Discard, out)
-	if err := cmd.Wait(); err != nil {
-		return fmt.Errorf("git archive %s: %v: %s", commit, err, strings.TrimSpace(stderr.String()))
-	}
-	return xerr
-}
-
-// untar writes the regular files and folders of a tar stream under dir.
-// Links and names that leave dir are skipped.
-func untar(r io.Reader, dir string) error {
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading the course archive: %w", err)
-		}
-		name := filepath.FromSlash(h.Name)
-		if !filepath.IsLocal(name) {
-			continue
-		}
-		path := filepath.Join(dir, name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(path, 0o755); err != nil {
-				return fmt.Errorf("writing the course: %w", err)
-			}
-		case tar.TypeReg:
-			if err := writeFile(path, tr, os.FileMode(h.Mode)&0o755|0o644); err != nil {
-				return err
-			}
-		}
-	}
-}
-
-func writeFile(path string, r io.Reader, mode os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("writing the course: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
-	if err != nil {
-		return fmt.Errorf("writing the course: %w", err)
-	}
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return f.Close()
 }
 
 // readGoMod reads the module path and the required modules of the course

@@ -34,26 +34,32 @@ var ErrNotGit = errors.New("not a git checkout")
 // a new folder under dst, and returns that folder. root may be a
 // subfolder of the repository.
 func Export(ctx context.Context, root, rev, dst string) (string, error) {
-	prefix, err := prefixOf(ctx, root)
+	commit, err := Commit(ctx, root, rev)
 	if err != nil {
 		return "", err
 	}
-	commit, err := git(ctx, root, "rev-parse", "--verify", "--quiet", rev+"^{commit}")
-	if err != nil {
-		return "", fmt.Errorf("%q is not a commit of this repository; give a branch, a tag or a hash", rev)
-	}
-	tree := strings.TrimSpace(commit)
-	if prefix != "" {
-		tree += ":" + prefix
-	}
-	out := filepath.Join(dst, "course-"+strings.TrimSpace(commit)[:12])
+	out := filepath.Join(dst, "course-"+commit[:12])
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return "", fmt.Errorf("making the snapshot folder: %w", err)
+	}
+	return out, Into(ctx, root, commit, out)
+}
+
+// Into writes the files of the course at root, as committed at commit,
+// into the existing folder dir.
+func Into(ctx context.Context, root, commit, dir string) error {
+	prefix, err := prefixOf(ctx, root)
+	if err != nil {
+		return err
+	}
+	tree := commit
+	if prefix != "" {
+		tree += ":" + prefix
 	}
 	// git archive of a tree path must run at the top of the repository.
 	top, err := git(ctx, root, "rev-parse", "--show-toplevel")
 	if err != nil {
-		return "", fmt.Errorf("%w: %s", ErrNotGit, root)
+		return fmt.Errorf("%w: %s", ErrNotGit, root)
 	}
 	cmd := exec.CommandContext(ctx, "git", "archive", "--format=tar", tree)
 	cmd.Dir = strings.TrimSpace(top)
@@ -61,20 +67,20 @@ func Export(ctx context.Context, root, rev, dst string) (string, error) {
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return "", err
+		return err
 	}
 	if err := cmd.Start(); err != nil {
-		return "", fmt.Errorf("git archive: %w", err)
+		return fmt.Errorf("git archive: %w", err)
 	}
-	untarErr := untar(stdout, out)
+	untarErr := untar(stdout, dir)
 	_, _ = io.Copy(io.Discard, stdout)
 	if err := cmd.Wait(); err != nil {
-		return "", fmt.Errorf("git archive %s: %v: %s", tree, err, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("git archive %s: %v: %s", tree, err, strings.TrimSpace(stderr.String()))
 	}
 	if untarErr != nil {
-		return "", fmt.Errorf("unpacking the snapshot: %w", untarErr)
+		return fmt.Errorf("unpacking the snapshot: %w", untarErr)
 	}
-	return out, nil
+	return nil
 }
 
 // Commit returns the full hash rev names in the repository holding root.
