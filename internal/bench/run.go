@@ -112,7 +112,7 @@ func runOnce(ctx context.Context, s Spec, bin string) ([]byte, error) {
 		return nil, err
 	}
 	if bytes.Contains(out, []byte("\nFAIL")) || bytes.HasPrefix(out, []byte("FAIL")) {
-		return nil, fmt.Errorf("the benchmarks failed:\n%s", lastLines(out, 15))
+		return nil, fmt.Errorf("the benchmarks failed:\n%s", proc.Tail(out, 15))
 	}
 	return out, nil
 }
@@ -120,25 +120,9 @@ func runOnce(ctx context.Context, s Spec, bin string) ([]byte, error) {
 // runGroup runs a command in its own process group, killed at the
 // deadline, and returns its output; a non-zero exit is an error.
 func runGroup(ctx context.Context, dir string, limit time.Duration, name string, args ...string) ([]byte, error) {
-	var out bytes.Buffer
-	g, err := proc.Start(ctx, proc.Spec{Dir: dir, Name: name, Args: args, Output: &out})
-	if err != nil {
-		return nil, err
+	out, code, err := proc.Output(ctx, proc.Spec{Dir: dir, Name: name, Args: args}, limit)
+	if err == nil && code != 0 {
+		err = fmt.Errorf("exit status %d:\n%s", code, proc.Tail(out, 15))
 	}
-	g.Deadline(limit)
-	res, err := g.Wait()
-	switch {
-	case err != nil:
-		return nil, err
-	case res.Expired:
-		return nil, fmt.Errorf("still running after %s; stopped", limit)
-	case res.ExitCode != 0:
-		return out.Bytes(), fmt.Errorf("exit status %d:\n%s", res.ExitCode, lastLines(out.Bytes(), 15))
-	}
-	return out.Bytes(), nil
-}
-
-func lastLines(b []byte, n int) string {
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+	return out, err
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"github.com/goperflabs/labs/internal/bench"
 	"github.com/goperflabs/labs/internal/labrun"
 	"github.com/goperflabs/labs/internal/manifest"
+	"github.com/goperflabs/labs/internal/overlay"
 )
 
 // benchCmd compares the benchmarks of the learner's code with the shipped
@@ -84,12 +84,11 @@ func (a *app) baseVersion(ctx context.Context, l manifest.Lab, vs, tmp string) (
 	default:
 		return bench.Version{}, &usageError{fmt.Sprintf("bench --vs %q: use shipped or solution", vs)}
 	}
-	data, _ := json.Marshal(struct{ Replace map[string]string }{replace})
-	overlay := filepath.Join(tmp, "overlay-"+vs+".json")
-	if err := os.WriteFile(overlay, data, 0o644); err != nil {
-		return bench.Version{}, fmt.Errorf("writing overlay: %w", err)
+	path := filepath.Join(tmp, "overlay-"+vs+".json")
+	if err := overlay.Write(path, replace); err != nil {
+		return bench.Version{}, err
 	}
-	return bench.Version{Name: vs, Overlay: overlay}, nil
+	return bench.Version{Name: vs, Overlay: path}, nil
 }
 
 func (a *app) benchProgress() func(done, total int) {

@@ -1,12 +1,12 @@
 package course
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/goperflabs/labs/internal/manifest"
+	"github.com/goperflabs/labs/internal/overlay"
 )
 
 // WriteOverlay writes, in dir, the file that `go test -overlay` reads to
@@ -25,13 +25,6 @@ func (c *Course) WriteOverlay(l manifest.Lab, dir string) (string, error) {
 		}
 		replace[filepath.Join(c.Dir(l), f)] = sol
 	}
-	data, err := json.Marshal(struct{ Replace map[string]string }{replace})
-	if err != nil {
-		return "", err
-	}
 	path := filepath.Join(dir, "overlay-"+l.Chapter+"-"+l.Name+".json")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return "", fmt.Errorf("writing overlay: %w", err)
-	}
-	return path, nil
+	return path, overlay.Write(path, replace)
 }

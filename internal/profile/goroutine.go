@@ -1,7 +1,6 @@
 package profile
 
 import (
-	"encoding/json"
 	"fmt"
 	"go/parser"
 	"go/token"
@@ -9,6 +8,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/goperflabs/labs/internal/overlay"
 )
 
 // go test has no flag for a goroutine profile, so for one, an extra test
@@ -70,14 +71,8 @@ func goroutineOverlay(s Spec) (string, error) {
 	if err := os.WriteFile(src, fmt.Appendf(nil, samplerSource, name, goroutineEnv), 0o644); err != nil {
 		return "", fmt.Errorf("writing the goroutine sampler: %w", err)
 	}
-	data, _ := json.Marshal(struct{ Replace map[string]string }{map[string]string{
-		filepath.Join(s.Dir, "zz_perflab_goroutines_test.go"): src,
-	}})
-	overlay := filepath.Join(s.Work, "overlay.json")
-	if err := os.WriteFile(overlay, data, 0o644); err != nil {
-		return "", fmt.Errorf("writing the overlay: %w", err)
-	}
-	return overlay, nil
+	path := filepath.Join(s.Work, "overlay.json")
+	return path, overlay.Write(path, map[string]string{filepath.Join(s.Dir, "zz_perflab_goroutines_test.go"): src})
 }
 
 // packageName is the name of the package in dir (its tests' package, less

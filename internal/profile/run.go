@@ -86,7 +86,7 @@ func Run(ctx context.Context, s Spec) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Mode: mode, Failed: code != 0, Tail: lastLines(out, 15), Limit: limit,
+	res := Result{Mode: mode, Failed: code != 0, Tail: proc.Tail(out, 15), Limit: limit,
 		TimedOut: bytes.Contains(out, []byte("panic: test timed out after"))}
 	if st, err := os.Stat(s.Out); err != nil || st.Size() == 0 {
 		return res, fmt.Errorf("the %s ran but wrote no %s profile (exit status %d):\n%s", mode, s.Kind, code, res.Tail)
@@ -113,7 +113,7 @@ func build(ctx context.Context, s Spec) (string, error) {
 		return "", fmt.Errorf("building %s's tests: %w", s.Package, err)
 	}
 	if _, statErr := os.Stat(bin); code != 0 || statErr != nil {
-		return "", fmt.Errorf("building %s's tests:\n%s", s.Package, lastLines(out, 15))
+		return "", fmt.Errorf("building %s's tests:\n%s", s.Package, proc.Tail(out, 15))
 	}
 	return bin, nil
 }
@@ -123,7 +123,7 @@ func build(ctx context.Context, s Spec) (string, error) {
 func chooseMode(ctx context.Context, s Spec, bin string) (Mode, error) {
 	out, code, err := runGroup(ctx, s.Dir, nil, time.Minute, bin, "-test.list=^Benchmark")
 	if err != nil || code != 0 {
-		return "", fmt.Errorf("listing %s's benchmarks: %v\n%s", s.Package, err, lastLines(out, 15))
+		return "", fmt.Errorf("listing %s's benchmarks: %v\n%s", s.Package, err, proc.Tail(out, 15))
 	}
 	var names []string
 	for _, line := range strings.Split(string(out), "\n") {
@@ -161,25 +161,5 @@ func or(s, dflt string) string {
 // runGroup runs a command in its own process group, killed at the
 // deadline, and returns its output and exit code.
 func runGroup(ctx context.Context, dir string, env []string, limit time.Duration, name string, args ...string) ([]byte, int, error) {
-	var out bytes.Buffer
-	g, err := proc.Start(ctx, proc.Spec{Dir: dir, Env: env, Name: name, Args: args, Output: &out})
-	if err != nil {
-		return nil, 0, err
-	}
-	g.Deadline(limit)
-	res, err := g.Wait()
-	switch {
-	case err != nil:
-		return nil, 0, err
-	case ctx.Err() != nil:
-		return nil, 0, fmt.Errorf("stopped: %w", ctx.Err())
-	case res.Expired:
-		return nil, 0, fmt.Errorf("still running after %s; stopped:\n%s", limit, lastLines(out.Bytes(), 15))
-	}
-	return out.Bytes(), res.ExitCode, nil
-}
-
-func lastLines(b []byte, n int) string {
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+	return proc.Output(ctx, proc.Spec{Dir: dir, Env: env, Name: name, Args: args}, limit)
 }

@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"github.com/goperflabs/labs/internal/course"
 	"github.com/goperflabs/labs/internal/labrun"
 	"github.com/goperflabs/labs/internal/manifest"
+	"github.com/goperflabs/labs/internal/overlay"
 )
 
 // Kind says whether a kept fix is wrong or correct.
@@ -135,15 +135,8 @@ func writeCaseOverlay(c *course.Course, l manifest.Lab, cs Case, dir string) (st
 	for _, f := range cs.Files {
 		replace[filepath.Join(c.Dir(l), f)] = filepath.Join(cs.Dir, f)
 	}
-	data, err := json.Marshal(struct{ Replace map[string]string }{replace})
-	if err != nil {
-		return "", err
-	}
 	path := filepath.Join(dir, fmt.Sprintf("overlay-%s-%s-%s-%s.json", l.Chapter, l.Name, cs.Kind, cs.Name))
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return "", fmt.Errorf("writing overlay: %w", err)
-	}
-	return path, nil
+	return path, overlay.Write(path, replace)
 }
 
 func overlayDir(opts Options) string {
