@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/goperflabs/labs/internal/manifest"
+	"github.com/goperflabs/labs/internal/racereport"
 	"github.com/goperflabs/labs/internal/testjson"
 	"github.com/goperflabs/labs/internal/testkit"
 )
@@ -127,7 +128,6 @@ func isTestName(name, prefix string) bool {
 
 var (
 	compilerLine = regexp.MustCompile(`^(?:\./)?([^\s:]+\.go):(\d+)(?::\d+)?: `)
-	raceHeader   = "WARNING: DATA RACE"
 )
 
 // judge turns one run into a verdict, by test names: every expected test
@@ -272,16 +272,12 @@ func locate(line string) *Location {
 // the first line of the lab's edit files in that report.
 func findRace(p *testjson.Package, l manifest.Lab) (string, *Location) {
 	for _, tc := range p.Tests() {
-		for _, o := range tc.Output {
-			if strings.Contains(o, raceHeader) {
-				return tc.Name, editLine(tc.Output, l)
-			}
+		if racereport.Found(tc.Output) {
+			return tc.Name, editLine(tc.Output, l)
 		}
 	}
-	for _, o := range p.Output {
-		if strings.Contains(o, raceHeader) {
-			return "the package (outside any test)", editLine(p.Output, l)
-		}
+	if racereport.Found(p.Output) {
+		return "the package (outside any test)", editLine(p.Output, l)
 	}
 	return "", nil
 }
