@@ -99,7 +99,7 @@ func (a *app) checkRedis(ctx context.Context) error {
 		return fmt.Errorf("cannot scan Redis at %s: %v", a.redisURL, err)
 	}
 	if key != "" {
-		return fmt.Errorf("Redis at %s holds keys the course did not create (such as %q): give perflab an empty database (%s) or set %s=1 if you are sure", a.redisURL, key, redisguard.RecipeURL, redisguard.AllowSharedEnv)
+		return fmt.Errorf("Redis at %s holds keys the course did not create (such as %q): give perflab an empty database (such as redis://%s/15) or set %s=1 if you are sure", a.redisURL, key, opt.Addr, redisguard.AllowSharedEnv)
 	}
 	return nil
 }

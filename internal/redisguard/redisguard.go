@@ -25,7 +25,6 @@ const KeyPrefix = "perflab:"
 const (
 	StartCommand = `redis-server --port 6390 --bind 127.0.0.1 --save "" --appendonly no --daemonize yes --pidfile /tmp/perflab-redis.pid`
 	StopCommand  = `kill "$(cat /tmp/perflab-redis.pid)"`
-	RecipeURL    = "redis://127.0.0.1:6390/0"
 )
 
 // ForeignKey returns a key of the database that does not start with
