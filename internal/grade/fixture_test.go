@@ -2,6 +2,7 @@ package grade
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/goperflabs/labs/internal/snapshot"
 )
 
 // The fixture course is a git repository made once for the package's
@@ -49,9 +52,11 @@ func runWithFixture(m *testing.M) (int, error) {
 	return m.Run(), nil
 }
 
-// buildFixture writes and commits the fixture course at root.
+// buildFixture writes and commits the fixture course at root. It copies
+// the real course as git's HEAD has it, so a learner's edits to the labs
+// (solved, half done, broken) cannot change these tests.
 func buildFixture(root string) error {
-	real, err := filepath.Abs("../..")
+	real, err := committedCourse(filepath.Dir(root))
 	if err != nil {
 		return err
 	}
@@ -76,6 +81,20 @@ func buildFixture(root string) error {
 		}
 	}
 	return nil
+}
+
+// committedCourse unpacks the real course's HEAD under tmp and returns
+// its folder; outside a git checkout it is the working tree.
+func committedCourse(tmp string) (string, error) {
+	real, err := filepath.Abs("../..")
+	if err != nil {
+		return "", err
+	}
+	dir, err := snapshot.Export(context.Background(), real, "HEAD", tmp)
+	if errors.Is(err, snapshot.ErrNotGit) {
+		return real, nil
+	}
+	return dir, err
 }
 
 func git(dir string, args ...string) error {
