@@ -34,6 +34,3 @@ func Describe(r labrun.Result) string {
 	}
 	return s
 }
-
-// Headline is the run's one-line summary.
-func Headline(r labrun.Result) string { return r.Headline() }

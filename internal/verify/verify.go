@@ -167,7 +167,7 @@ func shipped(ctx context.Context, c *course.Course, l manifest.Lab, opts Options
 	case r.MaxRSS > ShippedMemLimit:
 		v.Problems = append(v.Problems, fmt.Sprintf("as shipped it uses %d MiB; the limit is 1024 MiB", r.MaxRSS>>20))
 	}
-	v.Notes = append(v.Notes, fmt.Sprintf("shipped: %s in %s, ≤%d MiB", Headline(r), seconds(r.Elapsed), r.MaxRSS>>20))
+	v.Notes = append(v.Notes, fmt.Sprintf("shipped: %s in %s, ≤%d MiB", r.Headline(), seconds(r.Elapsed), r.MaxRSS>>20))
 	return nil
 }
 
