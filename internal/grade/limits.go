@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/goperflabs/labs/internal/labrun"
 )
 
 // Limits bound one lab run: its time (the lab's timeout, from the
@@ -28,11 +30,11 @@ type Limits struct {
 // DefaultLimits are the limits unless the teacher sets others.
 var DefaultLimits = Limits{Memory: 2 << 30, Processes: 256, BuildGrace: 5 * time.Minute}
 
-// RaceFactor stretches a lab's time limit for its -race run, and
-// raceMemFactor its memory limit: the race detector slows code several
-// times over and keeps shadow memory.
+// RaceFactor stretches a lab's time limit for its -race run, as it does
+// for check and verify, and raceMemFactor its memory limit: the race
+// detector slows code several times over and keeps shadow memory.
 const (
-	RaceFactor    = 3
+	RaceFactor    = labrun.RaceTimeoutFactor
 	raceMemFactor = 2
 )
 
