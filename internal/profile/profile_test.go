@@ -100,15 +100,28 @@ func readTrace(t *testing.T, path string) {
 	}
 }
 
-// checkMarks checks that a CPU profile's top function is the fixture's
-// Spin, marked as the learner's, and that no runtime or test function is.
+// hottestOutsideRuntime is the function with the most flat cost that is
+// not the runtime's. On a loaded machine the runtime's own frames (such as
+// runtime.asyncPreempt, where a preempted loop is caught) can outweigh the
+// fixture's hot loop in a short profile, so the tests look past them.
+func hottestOutsideRuntime(top Table) (Entry, bool) {
+	for _, e := range top.ByFlat(len(top.Entries)) {
+		if !strings.HasPrefix(e.Name, "runtime.") {
+			return e, true
+		}
+	}
+	return Entry{}, false
+}
+
+// checkMarks checks that a CPU profile's hottest function outside the
+// runtime is the fixture's Spin, marked as the learner's, and that no
+// runtime or test function is.
 func checkMarks(t *testing.T, p *profile.Profile) {
 	t.Helper()
 	root, _ := filepath.Abs("testdata/mod/work")
 	top := Top(p, CPU.SampleIndex(), InDir(root))
-	first := top.ByFlat(1)
-	if len(first) != 1 || first[0].Name != spin || !first[0].Mine {
-		t.Fatalf("top by flat = %+v, want %s, marked as yours", first, spin)
+	if first, ok := hottestOutsideRuntime(top); !ok || first.Name != spin || !first.Mine {
+		t.Fatalf("hottest outside the runtime = %+v, want %s, marked as yours; top by flat: %+v", first, spin, top.ByFlat(3))
 	}
 	for _, e := range top.ByCum(10) {
 		if strings.HasPrefix(e.Name, "runtime.") && e.Mine || strings.HasSuffix(e.Name, "BenchmarkWork") && e.Mine {
@@ -131,8 +144,9 @@ func TestTestsRunWhenThereIsNoBenchmark(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if top := Top(p, "cpu", nil).ByFlat(1); len(top) == 0 || top[0].Name != "example.com/profilefixture/testsonly.Spin" {
-		t.Errorf("top by flat = %+v, want testsonly.Spin", top)
+	top := Top(p, "cpu", nil)
+	if first, ok := hottestOutsideRuntime(top); !ok || first.Name != "example.com/profilefixture/testsonly.Spin" {
+		t.Errorf("hottest outside the runtime = %+v, want testsonly.Spin; top by flat: %+v", first, top.ByFlat(3))
 	}
 }
 
