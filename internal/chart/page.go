@@ -89,6 +89,9 @@ func (m Metric) Format(v float64) string {
 		return fmt.Sprintf("%.0f %s", v, m.Unit)
 	}
 	div, unit := byteUnit(v)
+	if div == 1 {
+		return fmt.Sprintf("%.0f B", v)
+	}
 	return fmt.Sprintf("%.1f %s", v/div, unit)
 }
 
