@@ -58,3 +58,13 @@ func TestReadSamplesDropsACutLine(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []Sample{{T: 0.01, Live: 10, Goal: 20, Goroutines: 2, GC: 0}}, got)
 }
+
+func TestLongRunsAreThinnedToFewerPoints(t *testing.T) {
+	s := Series{Name: "yours"}
+	for i := range 10_001 {
+		s.Samples = append(s.Samples, Sample{T: float64(i) * 0.002, Live: float64(i)})
+	}
+	pts := strings.Fields(points(s, Metrics[0], func(t float64) float64 { return t }, func(v float64) float64 { return v }))
+	assert.LessOrEqual(t, len(pts), maxPoints+1)
+	assert.Equal(t, "20.0,10000.0", pts[len(pts)-1], "the last sample is kept")
+}

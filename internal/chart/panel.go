@@ -121,11 +121,20 @@ func drawOrder(series []Series) []Series {
 	return out
 }
 
-// points is the polyline of s: one x,y pair per sample.
+// maxPoints bounds a polyline: a 20 s run sampled every 2 ms has 10,000
+// samples, far more than the panel has pixels.
+const maxPoints = 1000
+
+// points is the polyline of s: an x,y pair per sample, or per every k-th
+// one, and the last, for a long run.
 func points(s Series, m Metric, x, y func(float64) float64) string {
 	var b strings.Builder
+	k := (len(s.Samples) + maxPoints - 1) / maxPoints
 	for i, smp := range s.Samples {
-		if i > 0 {
+		if i%k != 0 && i != len(s.Samples)-1 {
+			continue
+		}
+		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
 		fmt.Fprintf(&b, "%.1f,%.1f", x(smp.T), y(m.Value(smp)))

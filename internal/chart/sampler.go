@@ -18,7 +18,7 @@ const SamplesEnv = "PERFLAB_CHART_SAMPLES"
 const SamplerFile = "zz_perflab_chart_test.go"
 
 // Every is how often the sampler reads the metrics.
-const Every = 10 // milliseconds
+const Every = 2 // milliseconds
 
 const samplerSource = `package %s
 
