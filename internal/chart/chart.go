@@ -48,7 +48,7 @@ type Metric struct {
 
 // Metrics are the page's panels, in order.
 var Metrics = []Metric{
-	{"live heap", "heap marked live by the last GC (/gc/heap/live:bytes)", "bytes", func(s Sample) float64 { return s.Live }},
+	{"live heap", "heap marked live by the last GC, 0 before the first (/gc/heap/live:bytes)", "bytes", func(s Sample) float64 { return s.Live }},
 	{"heap goal", "heap size at which the next GC starts (/gc/heap/goal:bytes)", "bytes", func(s Sample) float64 { return s.Goal }},
 	{"goroutines", "goroutines alive (/sched/goroutines:goroutines)", "goroutines", func(s Sample) float64 { return s.Goroutines }},
 	{"GC cycles", "collections completed so far (/gc/cycles/total:gc-cycles)", "cycles", func(s Sample) float64 { return s.GC }},
