@@ -55,7 +55,7 @@ func (p Page) view() pageView {
 		v.Notes = append(v.Notes, "Your files are the shipped ones: the two lines coincide. Change the code and run chart again.")
 	}
 	for _, s := range p.Series {
-		if note := s.note(); note != "" {
+		if note := s.Note(); note != "" {
 			v.Notes = append(v.Notes, note)
 		}
 	}
@@ -65,7 +65,9 @@ func (p Page) view() pageView {
 	return v
 }
 
-func (s Series) note() string {
+// Note says how the workload ended when it failed or ran out of time
+// ("" when it passed).
+func (s Series) Note() string {
 	switch {
 	case s.TimedOut:
 		return fmt.Sprintf("%s: the workload hit the lab's time limit and was stopped; the line shows what ran until then.", s.Name)

@@ -82,6 +82,11 @@ func (a *app) printChart(l manifest.Lab, path string, series []chart.Series, sam
 	if same {
 		fmt.Fprintf(a.stdout, "%s\n", a.dim("your files are the shipped ones: the two lines coincide"))
 	}
+	for _, s := range series {
+		if note := s.Note(); note != "" {
+			fmt.Fprintf(a.stdout, "%s\n", a.dim(note))
+		}
+	}
 	for _, m := range chart.Metrics {
 		fmt.Fprintf(a.stdout, "%-11s at the end:", m.Name)
 		for i, s := range series {

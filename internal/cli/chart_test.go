@@ -61,3 +61,11 @@ func TestChartSaysWhatDoesNotCompileInOneLine(t *testing.T) {
 	assert.Regexp(t, `^chart 01-leaks/grows: yours code does not compile: \S*server\.go:3:\d+: `, err.Error())
 	assert.False(t, strings.Contains(err.Error(), "\n"), "one line: %s", err)
 }
+
+func TestChartOfAWorkloadThatNeverEnds(t *testing.T) {
+	out, _, err := run(t, gitCourse(t), "chart", "01-fixtures/hangs")
+	require.NoError(t, err, "the samples up to the lab's time limit are charted")
+	assert.Contains(t, out, "yours: the workload hit the lab's time limit and was stopped")
+	assert.Contains(t, out, "shipped: the workload hit the lab's time limit")
+	assert.Contains(t, out, "chart of 01-fixtures/hangs while TestDrain runs: .perflab/charts/01-fixtures-hangs/chart-")
+}
