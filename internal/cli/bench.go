@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -59,17 +60,11 @@ func (a *app) baseVersion(ctx context.Context, l manifest.Lab, vs, tmp string) (
 	replace := map[string]string{}
 	switch vs {
 	case "shipped":
-		for _, f := range l.Edit {
-			data, err := a.git(ctx, "show", "HEAD:./"+l.ID()+"/"+f)
-			if err != nil {
-				return bench.Version{}, fmt.Errorf("bench --vs shipped reads the shipped %s from git (%v); in a copy without git, use --vs solution", f, err)
-			}
-			path := filepath.Join(tmp, "shipped-"+f)
-			if err := os.WriteFile(path, data, 0o644); err != nil {
-				return bench.Version{}, err
-			}
-			replace[filepath.Join(a.course.Dir(l), f)] = path
+		shipped, err := a.shippedFiles(ctx, l, tmp)
+		if err != nil {
+			return bench.Version{}, fmt.Errorf("bench --vs shipped %w; in a copy without git, use --vs solution", err)
 		}
+		replace = shipped.Replace
 	case "solution":
 		r, err := labrun.Verdict(ctx, a.course, l, a.testOptions())
 		if err != nil {
@@ -101,4 +96,32 @@ func (a *app) benchProgress() func(done, total int) {
 			fmt.Fprint(a.stderr, "\r\x1b[K")
 		}
 	}
+}
+
+// shipped is the lab's edit files as git's HEAD has them, written into a
+// folder of their own.
+type shipped struct {
+	Replace map[string]string // the learner's file → the shipped copy
+	Same    bool              // the learner's files are byte for byte the shipped ones
+}
+
+// shippedFiles writes the shipped edit files of l into tmp.
+func (a *app) shippedFiles(ctx context.Context, l manifest.Lab, tmp string) (shipped, error) {
+	s := shipped{Replace: map[string]string{}, Same: true}
+	for _, f := range l.Edit {
+		data, err := a.git(ctx, "show", "HEAD:./"+l.ID()+"/"+f)
+		if err != nil {
+			return shipped{}, fmt.Errorf("reads the shipped %s from git (%v)", f, err)
+		}
+		path := filepath.Join(tmp, "shipped-"+f)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			return shipped{}, fmt.Errorf("writing the shipped %s: %w", f, err)
+		}
+		mine := filepath.Join(a.course.Dir(l), f)
+		s.Replace[mine] = path
+		if cur, err := os.ReadFile(mine); err != nil || !bytes.Equal(cur, data) {
+			s.Same = false
+		}
+	}
+	return s, nil
 }

@@ -78,6 +78,9 @@ Commands:
   profile LAB       profile a lab's benchmarks (or tests): --cpu (default),
                     --heap, --allocs, --mutex, --block, --goroutine or
                     --trace; the top functions, --svg FILE, --base, --web
+  chart LAB         sample memory (live heap, heap goal, goroutines, GC
+                    cycles) while the lab's workload runs on your code and
+                    on the shipped code; writes an HTML chart of both
   doctor            check this machine: Go, git, Graphviz, redis-server
   verify [TARGET…]  for maintainers: prove each lab, as committed, fails
                     as shipped and passes with its solution, -race too,
@@ -168,10 +171,11 @@ var commands = map[string]command{
 	"doctor":   (*app).doctor,
 	"bench":    (*app).benchCmd,
 	"profile":  (*app).profileCmd,
+	"chart":    (*app).chartCmd,
 }
 
 func commandNames() []string {
-	return []string{"list", "check", "hint", "watch", "solution", "reset", "restore", "bench", "profile", "verify", "grade", "doctor", "help"}
+	return []string{"list", "check", "hint", "watch", "solution", "reset", "restore", "bench", "profile", "chart", "verify", "grade", "doctor", "help"}
 }
 
 // flags makes a command's flag set that also accepts the global options,

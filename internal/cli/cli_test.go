@@ -37,12 +37,18 @@ func run(t *testing.T, dir string, args ...string) (stdout, stderr string, err e
 // may change its files.
 func copyCourse(t *testing.T) string {
 	t.Helper()
+	return copyTree(t, fixtureCourse)
+}
+
+// copyTree copies the folder src into a temporary folder.
+func copyTree(t *testing.T, src string) string {
+	t.Helper()
 	dst := t.TempDir()
-	err := filepath.WalkDir(fixtureCourse, func(path string, d os.DirEntry, err error) error {
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(fixtureCourse, path)
+		rel, _ := filepath.Rel(src, path)
 		target := filepath.Join(dst, rel)
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
@@ -147,10 +153,17 @@ func processAlive(pid int) bool {
 // its own, so that verify's snapshot of HEAD is the fixture as it is now.
 func gitCourse(t *testing.T) string {
 	t.Helper()
+	return gitCopy(t, fixtureCourse)
+}
+
+// gitCopy is a copy of the course at src, committed in a repository of
+// its own.
+func gitCopy(t *testing.T, src string) string {
+	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
-	dir := copyCourse(t)
+	dir := copyTree(t, src)
 	gitIn(t, dir, "init", "-q")
 	gitIn(t, dir, "add", ".")
 	gitIn(t, dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "course")

@@ -28,7 +28,7 @@ func TestHintAllRepeatsWhatWasShown(t *testing.T) {
 }
 
 func TestCommandHelp(t *testing.T) {
-	for _, cmd := range []string{"hint", "check", "verify", "restore", "watch", "profile"} {
+	for _, cmd := range []string{"hint", "check", "verify", "restore", "watch", "profile", "bench", "chart"} {
 		out, _, err := run(t, fixtureCourse, cmd, "--help")
 		require.NoError(t, err, cmd)
 		assert.True(t, strings.HasPrefix(out, "Usage: go run ./cmd/perflab "+cmd), "%s --help:\n%s", cmd, out)

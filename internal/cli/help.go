@@ -77,6 +77,19 @@ cost, your code marked », and the go tool pprof command that opens it.
   --benchtime D  how long each benchmark runs (go test's -benchtime)
   --run RE     which tests, for a lab without benchmarks (default all)
 `,
+	"chart": `Usage: go run ./cmd/perflab chart LAB
+
+Runs the lab's workload (the test or benchmark its labs.toml names as
+workload) twice, on your files and on the shipped ones (git's HEAD,
+swapped in with -overlay: your files are not touched), while a file added
+to the test binary samples runtime/metrics every 2 ms: live heap, heap
+goal, goroutines and GC cycles. Writes one self-contained HTML page (inline
+SVG, nothing from the network) with both series over time in
+.perflab/charts/<chapter>-<lab>/chart-<time>.html (a new file each time),
+prints each figure at the end of the run and the page's path. A leak
+climbs; a fix stays flat. Failing tests are charted all the same (a lab's
+fail until it is fixed); each run has the lab's time limit.
+`,
 	"doctor": "Usage: go run ./cmd/perflab doctor\n\nChecks what the course needs on this machine and says how to install what is missing.\n",
 	"verify": `Usage: go run ./cmd/perflab verify [-p N] [--from REV | --working-tree] [LAB|CHAPTER|all …]
 

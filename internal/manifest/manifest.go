@@ -14,6 +14,8 @@
 //	timeout = "20s"                     # how long its tests may run
 //	hints   = ["first nudge", "closer", "nearly the answer"]
 //	race    = true                      # its code is concurrent: check runs -race too
+//	workload = "TestSearchLeavesNoGoroutines" # optional: the test or benchmark
+//	                                    # `perflab chart` runs to sample memory
 //
 // Errors name the file and line, as "01-memory/labs.toml:12: …".
 package manifest
@@ -53,6 +55,10 @@ type Lab struct {
 	// Race says the lab's code runs concurrently: its verdict needs the
 	// tests to pass plain and under -race.
 	Race bool `toml:"race"`
+	// Workload, if set, is the test or benchmark of the lab's package
+	// (TestX or BenchmarkX) that `perflab chart` runs while it samples the
+	// runtime's memory metrics.
+	Workload string `toml:"workload"`
 
 	Chapter string `toml:"-"` // the chapter directory, such as "01-memory"
 	Line    int    `toml:"-"` // line of the entry's name key in labs.toml
@@ -141,7 +147,7 @@ func Parse(file, dir string, data []byte) (Chapter, error) {
 	}
 	if undec := md.Undecoded(); len(undec) > 0 {
 		key := undec[0].String()
-		return Chapter{}, &Error{File: file, Line: lineOfKey(data, undec[0][len(undec[0])-1], 0), Msg: fmt.Sprintf("unknown key %q (known: name, title, points, edit, timeout, hints, race)", key)}
+		return Chapter{}, &Error{File: file, Line: lineOfKey(data, undec[0][len(undec[0])-1], 0), Msg: fmt.Sprintf("unknown key %q (known: name, title, points, edit, timeout, hints, race, workload)", key)}
 	}
 	ch.Dir = dir
 	if ch.Title == "" {
@@ -169,6 +175,8 @@ func Parse(file, dir string, data []byte) (Chapter, error) {
 	return ch, nil
 }
 
+var workloadName = regexp.MustCompile(`^(Test|Benchmark)[A-Za-z0-9_]*$`)
+
 var labName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 // check returns what is wrong with the entry, or "".
@@ -188,6 +196,9 @@ func (l *Lab) check() string {
 		return `missing timeout = "20s"`
 	case len(l.Hints) < 2 || len(l.Hints) > 3:
 		return fmt.Sprintf("has %d hints; give 2 or 3, from a nudge to nearly the answer", len(l.Hints))
+	}
+	if l.Workload != "" && !workloadName.MatchString(l.Workload) {
+		return fmt.Sprintf("workload %q: name one test or benchmark of the lab's package, such as \"TestLeak\" or \"BenchmarkGet\"", l.Workload)
 	}
 	for _, f := range l.Edit {
 		if filepath.Base(f) != f || !strings.HasSuffix(f, ".go") {

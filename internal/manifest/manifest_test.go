@@ -76,3 +76,17 @@ func TestDuplicateLab(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `x/labs.toml:11: lab "retention" is listed twice`)
 }
+
+func TestWorkload(t *testing.T) {
+	ch, err := Parse("01-memory/labs.toml", "01-memory", []byte(good+`workload = "TestIndexRetention"`+"\n"))
+	require.NoError(t, err)
+	assert.Equal(t, "TestIndexRetention", ch.Labs[0].Workload)
+
+	_, err = Parse("01-memory/labs.toml", "01-memory", []byte(good+`workload = "IndexRetention"`+"\n"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `workload "IndexRetention": name one test or benchmark`)
+
+	_, err = Parse("01-memory/labs.toml", "01-memory", []byte(good+`workloads = "TestX"`+"\n"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "known: name, title, points, edit, timeout, hints, race, workload)")
+}

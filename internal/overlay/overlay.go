@@ -10,8 +10,11 @@ package overlay
 import (
 	"encoding/json"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Write writes an overlay file at path that replaces each key of replace
@@ -30,4 +33,27 @@ func Write(path string, replace map[string]string) error {
 		return fmt.Errorf("writing overlay: %w", err)
 	}
 	return nil
+}
+
+// PackageName is the name of the package in dir (its tests' package, less
+// "_test", when it has only tests): the package a file that an overlay adds
+// to dir must declare.
+func PackageName(dir string) (string, error) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	name := ""
+	for _, f := range files {
+		ast, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.PackageClauseOnly)
+		if err != nil {
+			continue
+		}
+		n := ast.Name.Name
+		if !strings.HasSuffix(f, "_test.go") {
+			return n, nil
+		}
+		name = strings.TrimSuffix(n, "_test")
+	}
+	if name == "" {
+		return "", fmt.Errorf("no Go package in %s", dir)
+	}
+	return name, nil
 }

@@ -2,12 +2,9 @@ package profile
 
 import (
 	"fmt"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 
 	"github.com/goperflabs/labs/internal/overlay"
 )
@@ -63,7 +60,7 @@ func perflabWriteGoroutines(path string) {
 // goroutineOverlay writes the sampler, in the package's own package, and
 // the overlay that adds it to the package's folder.
 func goroutineOverlay(s Spec) (string, error) {
-	name, err := packageName(s.Dir)
+	name, err := overlay.PackageName(s.Dir)
 	if err != nil {
 		return "", err
 	}
@@ -73,28 +70,6 @@ func goroutineOverlay(s Spec) (string, error) {
 	}
 	path := filepath.Join(s.Work, "overlay.json")
 	return path, overlay.Write(path, map[string]string{filepath.Join(s.Dir, "zz_perflab_goroutines_test.go"): src})
-}
-
-// packageName is the name of the package in dir (its tests' package, less
-// "_test", when it has only tests).
-func packageName(dir string) (string, error) {
-	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
-	name := ""
-	for _, f := range files {
-		ast, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.PackageClauseOnly)
-		if err != nil {
-			continue
-		}
-		n := ast.Name.Name
-		if !strings.HasSuffix(f, "_test.go") {
-			return n, nil
-		}
-		name = strings.TrimSuffix(n, "_test")
-	}
-	if name == "" {
-		return "", fmt.Errorf("no Go package in %s", dir)
-	}
-	return name, nil
 }
 
 // dropSampler removes the sampler's own goroutine from the profile at path.

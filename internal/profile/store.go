@@ -1,9 +1,7 @@
 package profile
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -12,31 +10,15 @@ import (
 	"time"
 
 	"github.com/google/pprof/profile"
+
+	"github.com/goperflabs/labs/internal/store"
 )
 
 // Reserve creates a new, empty file for a profile of kind k in dir, named
 // <kind>-<time><ext>, and returns its path. It never reuses a name: a
 // second profile in the same millisecond gets a suffix.
 func Reserve(dir string, k Kind, now time.Time) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("making the profiles folder: %w", err)
-	}
-	stamp := now.Format("20060102-150405.000")
-	for i := 1; ; i++ {
-		name := fmt.Sprintf("%s-%s%s", k, stamp, k.Ext())
-		if i > 1 {
-			name = fmt.Sprintf("%s-%s-%d%s", k, stamp, i, k.Ext())
-		}
-		path := filepath.Join(dir, name)
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		if err != nil {
-			return "", fmt.Errorf("making the profile file: %w", err)
-		}
-		return path, f.Close()
-	}
+	return store.Reserve(dir, string(k), k.Ext(), now)
 }
 
 // Previous returns the newest profile of kind k in dir other than except,
@@ -70,7 +52,7 @@ func compareNames(a, b string) int {
 // nameKey splits "cpu-20261202-064700.123-2.pprof" into its time and its
 // suffix number (1 when there is none).
 func nameKey(name string) (string, int) {
-	const stampLen = len("20060102-150405.000")
+	const stampLen = len(store.Stamp)
 	_, rest, _ := strings.Cut(name, "-")
 	if len(rest) < stampLen {
 		return rest, 1
