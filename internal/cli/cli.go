@@ -1,6 +1,8 @@
 // Package cli is perflab, the course's command-line tool: it shows a
 // learner's progress, checks labs, gives hints, watches files, shows and
-// resets solutions, and, for maintainers, verifies that every lab is sound.
+// resets solutions; it profiles a lab, compares its benchmarks with the
+// shipped code and charts its memory over time; for teachers it grades
+// submissions, and for maintainers it verifies that every lab is sound.
 //
 // # Usage
 //
