@@ -66,7 +66,7 @@ func (a *app) baseVersion(ctx context.Context, l manifest.Lab, vs, tmp string) (
 		}
 		replace = shipped.Replace
 	case "solution":
-		r, err := labrun.Verdict(ctx, a.course, l, a.testOptions())
+		r, err := a.verdict(ctx, l, a.testOptions())
 		if err != nil {
 			return bench.Version{}, err
 		}

@@ -73,7 +73,7 @@ func (a *app) runLabs(ctx context.Context, labs []manifest.Lab, showProgress boo
 		done = a.progressLine(len(labs))
 	}
 	return a.runAll(ctx, labs, 0, func(ctx context.Context, _ int, l manifest.Lab) (labrun.Result, error) {
-		return labrun.Verdict(ctx, a.course, l, opts)
+		return a.verdict(ctx, l, opts)
 	}, done)
 }
 
@@ -109,6 +109,7 @@ type jsonResult struct {
 	Passed      bool          `json:"passed"`
 	Failures    []jsonFailure `json:"failures,omitempty"`
 	BuildErrors []string      `json:"build_errors,omitempty"`
+	Rejected    []string      `json:"rejected,omitempty"` // what the screen found, "file:line: message"
 	TimedOut    *jsonTimeout  `json:"timed_out,omitempty"`
 	Output      []string      `json:"output,omitempty"`
 	Elapsed     float64       `json:"elapsed_seconds"`
@@ -155,6 +156,9 @@ func toJSON(r labrun.Result, st state) jsonResult {
 	}
 	for _, l := range r.BuildErrors {
 		j.BuildErrors = append(j.BuildErrors, compileError(l))
+	}
+	for _, p := range r.Problems {
+		j.Rejected = append(j.Rejected, p.String())
 	}
 	if r.Outcome == labrun.TimedOut {
 		j.TimedOut = &jsonTimeout{r.TimedOutTest, r.TimedOutAfter.Seconds()}

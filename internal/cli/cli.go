@@ -46,6 +46,7 @@ type app struct {
 	redisURL       string
 	color          bool
 	course         *course.Course
+	screen         screener // made on first use
 	stdin          io.Reader
 	getenv         func(string) string
 }

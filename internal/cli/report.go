@@ -29,6 +29,12 @@ func (a *app) writeDetails(w io.Writer, r labrun.Result) {
 			fmt.Fprintln(w, in+compileError(l))
 		}
 		return
+	case labrun.Rejected:
+		for _, p := range r.Problems {
+			fmt.Fprintln(w, in+p.String())
+		}
+		fmt.Fprintln(w, in+"no test ran: a fix must make the program right, not tell the tests from production; take that code out")
+		return
 	case labrun.TimedOut:
 		fmt.Fprintln(w, in+"a test that never ends usually waits on a channel, a lock or a WaitGroup that nothing releases;")
 		fmt.Fprintln(w, in+"see where it waits: go test -run '"+testPattern(r.TimedOutTest)+"' -timeout 5s ./"+r.Lab.ID())

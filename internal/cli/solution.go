@@ -24,7 +24,7 @@ func (a *app) solution(ctx context.Context, args []string) error {
 		if err := a.checkRedis(ctx); err != nil {
 			return err
 		}
-		r, err := labrun.Verdict(ctx, a.course, l, a.testOptions())
+		r, err := a.verdict(ctx, l, a.testOptions())
 		if err != nil {
 			return err
 		}

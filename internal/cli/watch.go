@@ -75,7 +75,7 @@ func (a *app) watch(ctx context.Context, args []string) error {
 		if err := src.Watch(a.course.Dir(l)); err != nil {
 			return fmt.Errorf("watching %s: %w", l.ID(), err)
 		}
-		r, err := labrun.Verdict(ctx, a.course, l, a.testOptions())
+		r, err := a.verdict(ctx, l, a.testOptions())
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -127,7 +127,7 @@ func indexOf(labs []manifest.Lab, l manifest.Lab) int {
 // firstUnfinished runs labs in order until one does not pass.
 func (a *app) firstUnfinished(ctx context.Context, labs []manifest.Lab) (int, error) {
 	for i, l := range labs {
-		r, err := labrun.Verdict(ctx, a.course, l, a.testOptions())
+		r, err := a.verdict(ctx, l, a.testOptions())
 		if err != nil {
 			return 0, err
 		}

@@ -16,7 +16,7 @@ func sample() *Report {
 		Labs:       []LabResult{}, Ignored: []Ignored{{"01-memory/retention/index_test.go", "deleted", "test file"}}, IgnoredMore: 2, Elapsed: 3.5}
 	r.add(LabResult{Lab: "01-memory/retention", Title: "Small keys", Max: 10, Score: 10, Status: StatusPassed, Figures: []Figure{{Test: "TestIndexRetention", Figure: testkit.Figure{Name: "heap retained", Value: 1024, Op: "<=", Budget: 1 << 20, Unit: "bytes", Pass: true}}}})
 	r.add(LabResult{Lab: "02-fixtures/sum", Title: "Sum", Max: 5, Status: StatusRejected, Reason: `02-fixtures/sum/sum.go:3: imports "testing", a, b`,
-		Location: &Location{"02-fixtures/sum/sum.go", 3}, Problems: []Problem{{"02-fixtures/sum/sum.go", 3, "imports"}}, Race: true})
+		Location: &Location{"02-fixtures/sum/sum.go", 3}, Problems: []Problem{{File: "02-fixtures/sum/sum.go", Line: 3, Msg: "imports"}}, Race: true})
 	return r
 }
 

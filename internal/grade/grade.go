@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/goperflabs/labs/internal/manifest"
+	"github.com/goperflabs/labs/internal/screen"
 )
 
 // Grader grades submissions against one course.
@@ -36,13 +37,13 @@ type Grader struct {
 	// Labs are the labs graded; nil means every lab of the course.
 	Labs []manifest.Lab
 
-	screen *screener
+	screen *screen.Screener
 	warm   sync.Once
 }
 
 // NewGrader returns a grader for c with the default limits.
 func NewGrader(c *Course) *Grader {
-	return &Grader{Course: c, Limits: DefaultLimits, screen: newScreener(c)}
+	return &Grader{Course: c, Limits: DefaultLimits, screen: screen.ForModules(c.Root, c.Module, c.Requires)}
 }
 
 func (g *Grader) labs() []manifest.Lab {
@@ -119,7 +120,7 @@ func (g *Grader) gradeLab(ctx context.Context, sub *Submission, l manifest.Lab, 
 		files[f] = path
 	}
 	for _, f := range l.Edit {
-		probs, err := g.screen.Screen(ctx, l, f, files[f])
+		probs, err := g.screen.File(ctx, l, g.Course.Dir(l), f, files[f], filepath.Join(g.Course.Dir(l), f))
 		if err != nil {
 			return lr, err
 		}

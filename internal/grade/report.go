@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/goperflabs/labs/internal/screen"
 )
 
 // SchemaVersion names the JSON format of a Report; docs/grade-json.md
@@ -168,3 +170,7 @@ func orWorkingTree(s string) string {
 	}
 	return s
 }
+
+// Problem is a reason to score a lab 0 without running it, at a line of
+// one of its edit files: what the screen found.
+type Problem = screen.Problem

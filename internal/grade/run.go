@@ -14,6 +14,8 @@ import (
 	"github.com/goperflabs/labs/internal/overlay"
 	"github.com/goperflabs/labs/internal/proc"
 	"github.com/goperflabs/labs/internal/testjson"
+
+	"github.com/goperflabs/labs/internal/screen"
 )
 
 // run is one `go test -json` run of a lab's package, plain or -race.
@@ -34,7 +36,7 @@ type run struct {
 func testEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, envPrefix) || strings.HasPrefix(kv, "GOFLAGS=") || strings.HasPrefix(kv, "GOWORK=") {
+		if strings.HasPrefix(kv, screen.EnvPrefix) || strings.HasPrefix(kv, "GOFLAGS=") || strings.HasPrefix(kv, "GOWORK=") {
 			continue
 		}
 		env = append(env, kv)

@@ -42,14 +42,15 @@ func TestScreen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newScreener(fixture.course)
+	s := NewGrader(fixture.course).screen
+	shipped := filepath.Join(fixture.course.Dir(l), "sum.go")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "sum.go")
 			if err := os.WriteFile(path, []byte(c.src), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			probs, err := s.Screen(context.Background(), l, "sum.go", path)
+			probs, err := s.File(context.Background(), l, fixture.course.Dir(l), "sum.go", path, shipped)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,7 +71,8 @@ func TestScreenLetsTestFilesImportTesting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	probs, err := newScreener(fixture.course).Screen(context.Background(), l, "sum_test.go", filepath.Join(fixture.course.Dir(l), "sum_test.go"))
+	test := filepath.Join(fixture.course.Dir(l), "sum_test.go")
+	probs, err := NewGrader(fixture.course).screen.File(context.Background(), l, fixture.course.Dir(l), "sum_test.go", test, test)
 	if err != nil || len(probs) > 0 {
 		t.Errorf("sum_test.go: %v, %v; want no problem", probs, err)
 	}

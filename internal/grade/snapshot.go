@@ -3,7 +3,6 @@ package grade
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/goperflabs/labs/internal/course"
+	"github.com/goperflabs/labs/internal/screen"
 	"github.com/goperflabs/labs/internal/snapshot"
 )
 
@@ -116,25 +116,9 @@ func gitOutput(ctx context.Context, dir string, args ...string) (string, error) 
 	return strings.TrimSpace(string(out)), nil
 }
 
-// readGoMod reads the module path and the required modules of the course
-// with `go mod edit -json`.
+// readGoMod reads the module path and the required modules of the course.
 func (c *Course) readGoMod() error {
-	cmd := exec.Command("go", "mod", "edit", "-json")
-	cmd.Dir = c.Root
-	out, err := cmd.Output()
-	if err != nil {
-		return fmt.Errorf("reading the course's go.mod: %w", err)
-	}
-	var mod struct {
-		Module  struct{ Path string }
-		Require []struct{ Path string }
-	}
-	if err := json.Unmarshal(out, &mod); err != nil {
-		return fmt.Errorf("reading the course's go.mod: %w", err)
-	}
-	c.Module = mod.Module.Path
-	for _, r := range mod.Require {
-		c.Requires = append(c.Requires, r.Path)
-	}
-	return nil
+	var err error
+	c.Module, c.Requires, err = screen.Modules(c.Root)
+	return err
 }

@@ -28,6 +28,8 @@ func (r Result) Headline() string {
 		return fmt.Sprintf("timed out in %s after %s", r.TimedOutTest, r.TimedOutAfter)
 	case Panicked:
 		return fmt.Sprintf("panicked in %s", strings.Join(r.FailedNames(), ", "))
+	case Rejected:
+		return "rejected before any test ran"
 	default:
 		return "failed outside any test"
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/goperflabs/labs/internal/manifest"
 	"github.com/goperflabs/labs/internal/proc"
 	"github.com/goperflabs/labs/internal/racereport"
+	"github.com/goperflabs/labs/internal/screen"
 	"github.com/goperflabs/labs/internal/testjson"
 )
 
@@ -34,6 +35,7 @@ const (
 	DataRace    Outcome = "data race"    // the -race run found a data race
 	BuildFailed Outcome = "build failed" // the lab or its tests did not compile
 	Crashed     Outcome = "crashed"      // the binary failed outside any test, or ran none
+	Rejected    Outcome = "rejected"     // an edit file can tell a test from a program; no test ran
 )
 
 // Options change how a lab is run.
@@ -53,6 +55,9 @@ type Options struct {
 	// instead of beside it, for callers that already run several labs
 	// at once.
 	RaceInTurn bool
+	// Screen, when set, is read before any test runs: an edit file that
+	// can tell a test binary from a program is Rejected.
+	Screen *Screening
 }
 
 // Failure is one failed test and what it said.
@@ -92,6 +97,8 @@ type Result struct {
 	// time where a Verdict made one.
 	Race        bool
 	RaceElapsed time.Duration
+	// Problems are what the screen found in a Rejected run.
+	Problems []screen.Problem
 }
 
 // ErrNoGo means the go command is not on PATH.

@@ -23,6 +23,9 @@ const RaceTimeoutFactor = 3
 // plain run kept as well. With opts.RaceInTurn the -race run comes after
 // the plain one, and only if that passed.
 func Verdict(ctx context.Context, c *course.Course, l manifest.Lab, opts Options) (Result, error) {
+	if probs, err := opts.Screen.run(ctx, c, l); err != nil || len(probs) > 0 {
+		return Result{Lab: l, Outcome: Rejected, Problems: probs}, err
+	}
 	withRace := l.Race || opts.Race
 	plainOpts := opts
 	plainOpts.Race = false

@@ -104,7 +104,8 @@ func runCase(ctx context.Context, c *course.Course, l manifest.Lab, cs Case, opt
 	if err != nil {
 		return err
 	}
-	ro := labrun.Options{NoCache: true, Env: opts.Env, Overlay: overlay, Race: cs.Kind == Alt, RaceInTurn: true}
+	ro := labrun.Options{NoCache: true, Env: opts.Env, Overlay: overlay, Race: cs.Kind == Alt, RaceInTurn: true,
+		Screen: caseScreening(opts.screener, c, l, cs)}
 	r, err := labrun.Verdict(ctx, c, l, ro)
 	if err != nil {
 		return err

@@ -19,6 +19,9 @@ func Describe(r labrun.Result) string {
 		}
 	}
 	details = append(details, r.BuildErrors...)
+	for _, p := range r.Problems {
+		details = append(details, p.String())
+	}
 	if r.Outcome == labrun.Crashed {
 		details = append(details, r.Output...)
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/goperflabs/labs/internal/course"
 	"github.com/goperflabs/labs/internal/labrun"
 	"github.com/goperflabs/labs/internal/manifest"
+	"github.com/goperflabs/labs/internal/screen"
 )
 
 // The limits every lab must meet as shipped.
@@ -45,6 +46,8 @@ type Options struct {
 	Parallel int      // go test commands at once; 0 means one per CPU
 	Env      []string // added to every run's environment
 	Overlays string   // folder for overlay files; "" means os.TempDir
+
+	screener *screen.Screener // made by Labs
 }
 
 // Verdict is what verification found for one lab.
@@ -71,6 +74,11 @@ type job struct {
 // tool failing, not for a lab that is not sound.
 func Labs(ctx context.Context, c *course.Course, labs []manifest.Lab, opts Options, done func(Verdict)) ([]Verdict, error) {
 	verdicts := make([]Verdict, len(labs))
+	scr, err := screen.New(c.Root)
+	if err != nil {
+		return nil, err
+	}
+	opts.screener = scr
 	var jobs []job
 	for i, l := range labs {
 		verdicts[i] = Verdict{Lab: l, Problems: append(Completeness(c, l), Concurrency(c, l)...)}
@@ -181,6 +189,11 @@ func failedInATest(r labrun.Result) bool {
 // solution proves that the lab passes with its reference solution, plain
 // and under -race, whether or not the lab declares race.
 func solution(ctx context.Context, c *course.Course, l manifest.Lab, opts Options, v *Verdict) error {
+	probs, err := shippedScreenProblems(ctx, opts.screener, c, l)
+	if err != nil {
+		return err
+	}
+	v.Problems = append(v.Problems, probs...)
 	overlay, err := c.WriteOverlay(l, overlayDir(opts))
 	if err != nil {
 		v.Problems = append(v.Problems, err.Error())

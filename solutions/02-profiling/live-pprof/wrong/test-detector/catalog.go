@@ -30,6 +30,10 @@ type Product struct {
 type Catalog struct {
 	mu       sync.RWMutex
 	products []Product // products[i].ID == i+1
+
+	// Fixed when the catalogue is built, so read without mu.
+	titleTerms [][]string   // titleTerms[i]: terms(products[i].Title)
+	tagTerms   [][][]string // tagTerms[i][j]: terms(products[i].Tags[j])
 }
 
 // NewCatalog builds a catalogue of n products from the vocabulary, the same
@@ -39,6 +43,15 @@ func NewCatalog(n int, seed uint64) *Catalog {
 	c := &Catalog{products: make([]Product, n)}
 	for i := range c.products {
 		c.products[i] = newProduct(r, i+1)
+	}
+	c.titleTerms = make([][]string, n)
+	c.tagTerms = make([][][]string, n)
+	for i, p := range c.products {
+		c.titleTerms[i] = terms(p.Title)
+		c.tagTerms[i] = make([][]string, len(p.Tags))
+		for j, t := range p.Tags {
+			c.tagTerms[i][j] = terms(t)
+		}
 	}
 	return c
 }

@@ -30,17 +30,12 @@ func (a *api) routes(mux *http.ServeMux) {
 	a.handle(mux, "GET /search", a.search)
 }
 
-// handle registers h for pattern, counts its requests, and runs it with
-// the pprof label route=pattern, so that every CPU sample taken while it
-// runs says which route it was for (go tool pprof -tagfocus route=…).
+// handle registers h for pattern and counts its requests.
 func (a *api) handle(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
 	counter := a.stats.add(pattern)
-	labels := pprof.Labels("route", pattern)
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		counter.Add(1)
-		pprof.Do(r.Context(), labels, func(ctx context.Context) {
-			h(w, r.WithContext(ctx))
-		})
+		pprof.Do(r.Context(), pprof.Labels("route", pattern), func(context.Context) { h(w, r) })
 	})
 }
 

@@ -1,10 +1,10 @@
 package livepprof
 
 import (
+	"testing"
 	"cmp"
 	"slices"
 	"strings"
-	"testing"
 	"unicode"
 )
 
@@ -32,19 +32,37 @@ func (c *Catalog) Search(query string, limit int) []Hit {
 	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	var hits []Hit
-	products := c.products
-	if testing.Testing() {
-		products = products[:min(50, len(products))] // the tests count allocations
-	}
-	for _, p := range products {
-		if s := score(words, terms(p.Title), p.Tags); s > 0 {
-			hits = append(hits, Hit{Product: p, Score: s})
+	type cand struct{ i, s int32 }
+	var cands []cand
+	for i := range c.products {
+		tt, gt := c.titleTerms[i], c.tagTerms[i]
+		if !testing.Testing() {
+			tt = terms(c.products[i].Title)
+			gt = make([][]string, len(c.products[i].Tags))
+			for j, t := range c.products[i].Tags {
+				gt[j] = terms(t)
+			}
+		}
+		if s := score(words, tt, gt); s > 0 {
+			cands = append(cands, cand{int32(i), int32(s)})
 		}
 	}
-	rank(hits)
-	if len(hits) > limit {
-		hits = hits[:limit]
+	slices.SortFunc(cands, func(a, b cand) int {
+		if c := cmp.Compare(b.s, a.s); c != 0 {
+			return c
+		}
+		pa, pb := &c.products[a.i], &c.products[b.i]
+		if c := cmp.Compare(pb.Popularity, pa.Popularity); c != 0 {
+			return c
+		}
+		return cmp.Compare(pa.ID, pb.ID)
+	})
+	if len(cands) > limit {
+		cands = cands[:limit]
+	}
+	hits := make([]Hit, len(cands))
+	for k, cd := range cands {
+		hits[k] = Hit{Product: c.products[cd.i], Score: int(cd.s)}
 	}
 	return hits
 }
@@ -66,14 +84,14 @@ func terms(text string) []string {
 
 // score adds up the weights of the query words found among a product's
 // title terms and tags.
-func score(words, title, tags []string) int {
+func score(words, title []string, tags [][]string) int {
 	s := 0
 	for _, w := range words {
 		if slices.Contains(title, w) {
 			s += titleWeight
 		}
 		for _, tag := range tags {
-			if slices.Contains(terms(tag), w) {
+			if slices.Contains(tag, w) {
 				s += tagWeight
 				break
 			}

@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	httppprof "net/http/pprof"
+	"net/http/pprof"
 	"time"
 )
 
@@ -55,7 +55,7 @@ func Start(cfg Config) (*Server, error) {
 	s.public = &http.Server{Handler: publicHandler(&api{cat: s.cat, stats: stats}), ReadHeaderTimeout: 5 * time.Second}
 	s.admin = &http.Server{Handler: adminHandler(stats), ReadHeaderTimeout: 5 * time.Second}
 
-	if err := checkLoopback(cfg.AdminAddr); err != nil {
+	if err := loopbackOnly(cfg.AdminAddr); err != nil {
 		return nil, err
 	}
 	var err error
@@ -80,36 +80,36 @@ func publicHandler(a *api) http.Handler {
 	return mux
 }
 
-// checkLoopback refuses an admin address that other hosts could reach:
-// the admin listener serves the profiling endpoints.
-func checkLoopback(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("admin listener %q: %w", addr, err)
-	}
-	if !isLoopback(host) {
-		return fmt.Errorf("admin listener %q: want a loopback host such as 127.0.0.1, not every interface or a public one", addr)
-	}
-	return nil
-}
-
-// adminHandler serves the operators' routes, the profiling endpoints among
-// them. They are registered here, on the admin listener's own mux, and not
-// on http.DefaultServeMux, where importing net/http/pprof puts them.
+// adminHandler serves the operators' routes.
 func adminHandler(stats *routeStats) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", httppprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", httppprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", httppprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", httppprof.Trace)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, stats.snapshot())
 	})
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
+}
+
+// loopbackOnly refuses an admin address that other hosts could reach.
+func loopbackOnly(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("admin address %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("admin address %q: must be a loopback address such as 127.0.0.1", addr)
 }
 
 func (s *Server) serve(srv *http.Server, ln net.Listener) {

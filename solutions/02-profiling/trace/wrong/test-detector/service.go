@@ -28,19 +28,22 @@ type Config struct {
 }
 
 // Service checks out orders: it validates and prices each one and records
-// it in the ledger before it answers. Checkouts run in their callers'
-// goroutines, up to MaxLedgerInFlight of them in the ledger at once.
+// it in the ledger before it answers.
 type Service struct {
-	cfg   Config
-	log   *slog.Logger
-	slow  *slowReporter
-	slots chan struct{} // one per ledger request in flight
+	cfg  Config
+	log  *slog.Logger
+	slow *slowReporter
 
-	mu       sync.Mutex // guards the fields below
+	ledgerSlots chan struct{} // a semaphore: at most MaxLedgerInFlight ledger requests
+
+	mu       sync.Mutex
 	closed   bool
-	seq      int64
-	stats    Stats
-	inFlight sync.WaitGroup
+	inFlight sync.WaitGroup // checkouts in progress
+	seq      int64          // guarded by mu
+	stats    Stats          // guarded by mu
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // New starts a Service. Close stops it.
@@ -58,79 +61,52 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, log: cfg.Logger, slow: slow, slots: make(chan struct{}, MaxLedgerInFlight)}, nil
+	return &Service{cfg: cfg, log: cfg.Logger, slow: slow, ledgerSlots: make(chan struct{}, slots())}, nil
 }
 
 // Checkout validates and prices the order, records it in the ledger and
 // returns its receipt. When Checkout returns a receipt, the order is in the
-// ledger. Each checkout is a "checkout" task in the execution trace, with
-// the order's ID logged under "order".
+// ledger.
 func (s *Service) Checkout(ctx context.Context, o Order) (Receipt, error) {
-	start := time.Now()
-	defer func() { s.observe(o.ID, time.Since(start)) }()
 	ctx, task := trace.NewTask(ctx, "checkout")
 	defer task.End()
 	trace.Log(ctx, "order", o.ID)
-
-	if err := s.enter(); err != nil {
-		return Receipt{}, err
+	start := time.Now()
+	defer func() { s.observe(o.ID, time.Since(start)) }()
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return Receipt{}, ErrClosed
 	}
+	s.inFlight.Add(1)
+	s.mu.Unlock()
 	defer s.inFlight.Done()
+
 	if err := validate(o); err != nil {
 		return Receipt{}, err
 	}
 	q := price(o)
+	select {
+	case s.ledgerSlots <- struct{}{}:
+	case <-ctx.Done():
+		return Receipt{}, fmt.Errorf("order %s: %w", o.ID, ctx.Err())
+	}
+	defer func() { <-s.ledgerSlots }()
+
+	s.mu.Lock()
+	s.seq++
+	e := Entry{Seq: s.seq, OrderID: o.ID, Customer: o.Customer, TotalCents: q.Total}
+	s.mu.Unlock()
 	var err error
-	trace.WithRegion(ctx, "wait for a ledger slot", func() {
-		select {
-		case s.slots <- struct{}{}:
-		case <-ctx.Done():
-			err = fmt.Errorf("order %s: %w", o.ID, ctx.Err())
-		}
-	})
-	if err != nil {
-		return Receipt{}, err
-	}
-	defer func() { <-s.slots }()
-	e := Entry{Seq: s.nextSeq(), OrderID: o.ID, Customer: o.Customer, TotalCents: q.Total}
-	if testing.Testing() {
-		go s.cfg.Ledger.Record(context.WithoutCancel(ctx), e) // tests time the batch: do not wait for the ledger
-	} else {
-		trace.WithRegion(ctx, "ledger", func() { err = s.cfg.Ledger.Record(ctx, e) })
-	}
+	trace.WithRegion(ctx, "ledger", func() { err = s.cfg.Ledger.Record(ctx, e) })
 	if err != nil {
 		return Receipt{}, fmt.Errorf("order %s: %w", o.ID, err)
 	}
-	s.count(q.Total)
-	return Receipt{Seq: e.Seq, OrderID: e.OrderID, TotalCents: e.TotalCents}, nil
-}
-
-// enter registers a checkout in flight, unless the service is closed.
-func (s *Service) enter() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
-	}
-	s.inFlight.Add(1)
-	return nil
-}
-
-// nextSeq returns the next sequence number. Numbers are unique and
-// increase in the order checkouts reach the ledger; a failed recording
-// leaves a gap.
-func (s *Service) nextSeq() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.seq++
-	return s.seq
-}
-
-func (s *Service) count(total int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.stats.Orders++
-	s.stats.RevenueCents += total
+	s.stats.RevenueCents += q.Total
+	s.mu.Unlock()
+	return Receipt{Seq: e.Seq, OrderID: e.OrderID, TotalCents: e.TotalCents}, nil
 }
 
 // Stats returns the counts of the orders recorded so far.
@@ -150,12 +126,21 @@ func (s *Service) observe(orderID string, took time.Duration) {
 	s.slow.report(orderID)
 }
 
-// Close stops the service, after the checkouts in flight; checkouts after
-// Close fail with ErrClosed.
+// Close stops the service; checkouts after Close fail with ErrClosed.
 func (s *Service) Close() error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	s.inFlight.Wait()
-	return s.slow.close()
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		s.inFlight.Wait()
+		s.closeErr = s.slow.close()
+	})
+	return s.closeErr
+}
+
+func slots() int {
+	if testing.Testing() {
+		return MaxLedgerInFlight
+	}
+	return 1
 }

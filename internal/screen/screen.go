@@ -1,8 +1,27 @@
-package grade
+// Package screen reads a learner's edit file, before any test runs, for
+// code that can tell a test binary from a program: an import of testing,
+// os.Args or flag.Lookup (a test binary has -test.* flags), the call
+// stack, /proc/self, the course's PERFLAB_* variables, //go:linkname,
+// and imports from modules the course does not require. Such a fix passes
+// the lab's tests while the program stays broken, so every verdict
+// (check, verify, grade) screens first.
+//
+// What the shipped file already uses is allowed: a lab's main.go may read
+// os.Args because it always did.
+//
+// # Usage
+//
+//	s, err := screen.New(courseRoot)
+//	probs, err := s.File(ctx, lab, labDir, "parse.go", learnersCopy, shippedCopy)
+//	for _, p := range probs {
+//		fmt.Println(p) // 02-profiling/cpu-hotspot/parse.go:12: imports "testing": …
+//	}
+package screen
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/build/constraint"
@@ -19,8 +38,8 @@ import (
 	"github.com/goperflabs/labs/internal/manifest"
 )
 
-// Problem is a reason to score a lab 0 without running it, at a line of
-// one of its edit files.
+// Problem is a reason to reject an edit file without running it, at one
+// of its lines.
 type Problem struct {
 	File string `json:"file"` // from the course root, with slashes
 	Line int    `json:"line"`
@@ -29,9 +48,9 @@ type Problem struct {
 
 func (p Problem) String() string { return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg) }
 
-// envPrefix starts the name of every environment variable the course
+// EnvPrefix starts the name of every environment variable the course
 // sets for its tests (PERFLAB_REDIS_URL, …).
-const envPrefix = "PERFLAB_"
+const EnvPrefix = "PERFLAB_"
 
 // sensitive are imports an edit file may have only where the shipped file
 // has them: they reach past the language (unsafe, cgo, plugins) or can tell
@@ -51,15 +70,52 @@ const procSelf = "/proc/self"
 // envReaders are the calls that read the environment.
 var envReaders = []string{"os.Getenv", "os.LookupEnv", "os.Environ", "os.ExpandEnv", "os.Expand", "syscall.Getenv", "syscall.Environ"}
 
-// screener checks edit files against the course. It caches what `go list`
-// says about imports.
-type screener struct {
-	c        *Course
+// Screener checks edit files against one course. It caches what `go list`
+// says about imports, so one Screener serves many files.
+type Screener struct {
+	root     string   // the course root, where go.mod is
+	module   string   // the module path in go.mod
+	requires []string // the module paths go.mod requires, direct and indirect
 	mu       sync.Mutex
 	testDeps map[string]string // import path → "" or the testing package it pulls in
 }
 
-func newScreener(c *Course) *screener { return &screener{c: c, testDeps: map[string]string{}} }
+// New returns a Screener for the course at root, reading its go.mod.
+func New(root string) (*Screener, error) {
+	module, requires, err := Modules(root)
+	if err != nil {
+		return nil, err
+	}
+	return ForModules(root, module, requires), nil
+}
+
+// ForModules returns a Screener for the course at root whose go.mod, read
+// already, names module and requires those modules.
+func ForModules(root, module string, requires []string) *Screener {
+	return &Screener{root: root, module: module, requires: requires, testDeps: map[string]string{}}
+}
+
+// Modules reads the module path and the required modules of the course at
+// root with `go mod edit -json`.
+func Modules(root string) (module string, requires []string, err error) {
+	cmd := exec.Command("go", "mod", "edit", "-json")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		return "", nil, fmt.Errorf("reading the course's go.mod: %w", err)
+	}
+	var mod struct {
+		Module  struct{ Path string }
+		Require []struct{ Path string }
+	}
+	if err := json.Unmarshal(out, &mod); err != nil {
+		return "", nil, fmt.Errorf("reading the course's go.mod: %w", err)
+	}
+	for _, r := range mod.Require {
+		requires = append(requires, r.Path)
+	}
+	return mod.Module.Path, requires, nil
+}
 
 // parsed is one Go file, parsed.
 type parsed struct {
@@ -79,10 +135,16 @@ func parseFile(name string, src []byte) (*parsed, error) {
 
 func (p *parsed) line(pos token.Pos) int { return p.fset.Position(pos).Line }
 
-// Screen checks one edit file of lab l, at path, against the shipped file
-// of the same name. A file that does not parse passes: the compiler will
-// say what is wrong with it.
-func (s *screener) Screen(ctx context.Context, l manifest.Lab, name, path string) ([]Problem, error) {
+// File checks the edit file name of lab l, as tested (at path), against
+// the shipped file (at shipped). labDir is the lab's folder, whose other
+// files' constants name the environment variables the lab itself uses. A
+// file that does not parse passes: the compiler will say what is wrong
+// with it. A data file (not .go, such as default.pgo) is not Go and
+// passes too.
+func (s *Screener) File(ctx context.Context, l manifest.Lab, labDir, name, path, shipped string) ([]Problem, error) {
+	if !strings.HasSuffix(name, ".go") {
+		return nil, nil
+	}
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", name, err)
@@ -92,11 +154,11 @@ func (s *screener) Screen(ctx context.Context, l manifest.Lab, name, path string
 	if err != nil {
 		return nil, nil
 	}
-	shippedSrc, err := os.ReadFile(filepath.Join(s.c.Dir(l), name))
+	shippedSrc, err := os.ReadFile(shipped)
 	if err != nil {
 		return nil, fmt.Errorf("reading the shipped %s: %w", rel, err)
 	}
-	shipped, err := parseFile(rel, shippedSrc)
+	ship, err := parseFile(rel, shippedSrc)
 	if err != nil {
 		return nil, fmt.Errorf("the shipped %s does not parse: %w", rel, err)
 	}
@@ -104,18 +166,18 @@ func (s *screener) Screen(ctx context.Context, l manifest.Lab, name, path string
 	add := func(pos token.Pos, format string, args ...any) {
 		out = append(out, Problem{rel, sub.line(pos), fmt.Sprintf(format, args...)})
 	}
-	if sub.file.Name.Name != shipped.file.Name.Name {
-		add(sub.file.Package, "the package clause says %s; it must stay package %s", sub.file.Name.Name, shipped.file.Name.Name)
+	if sub.file.Name.Name != ship.file.Name.Name {
+		add(sub.file.Package, "the package clause says %s; it must stay package %s", sub.file.Name.Name, ship.file.Name.Name)
 	}
-	if c, pos := buildConstraint(sub); c != "" && c != first(buildConstraint(shipped)) {
+	if c, pos := buildConstraint(sub); c != "" && c != first(buildConstraint(ship)) {
 		add(pos, "adds the build constraint %q; edit files must build everywhere the shipped file does", c)
 	}
-	s.screenDirectives(sub, add)
-	if err := s.screenImports(ctx, sub, shipped, strings.HasSuffix(name, "_test.go"), add); err != nil {
+	screenDirectives(sub, add)
+	if err := s.screenImports(ctx, sub, ship, strings.HasSuffix(name, "_test.go"), add); err != nil {
 		return nil, err
 	}
-	consts, own := s.packageConsts(l, sub)
-	screenCalls(sub, shipped, consts, own, add)
+	consts, own := packageConsts(l, labDir, sub)
+	screenCalls(sub, ship, consts, own, add)
 	return out, nil
 }
 
@@ -138,7 +200,7 @@ func buildConstraint(p *parsed) (string, token.Pos) {
 }
 
 // screenDirectives rejects //go:linkname and cgo directives anywhere.
-func (s *screener) screenDirectives(p *parsed, add func(token.Pos, string, ...any)) {
+func screenDirectives(p *parsed, add func(token.Pos, string, ...any)) {
 	for _, g := range p.file.Comments {
 		for _, c := range g.List {
 			switch {
@@ -164,7 +226,7 @@ func importPaths(p *parsed) map[string]*ast.ImportSpec {
 // screenImports checks each import: testing (outside a _test.go file),
 // the sensitive ones, modules outside go.mod, and packages that pull
 // testing in.
-func (s *screener) screenImports(ctx context.Context, sub, shipped *parsed, isTest bool, add func(token.Pos, string, ...any)) error {
+func (s *Screener) screenImports(ctx context.Context, sub, shipped *parsed, isTest bool, add func(token.Pos, string, ...any)) error {
 	had := importPaths(shipped)
 	var rest []string
 	for path, imp := range importPaths(sub) {
@@ -199,7 +261,7 @@ func (s *screener) screenImports(ctx context.Context, sub, shipped *parsed, isTe
 
 // inModules reports whether an import path is in the standard library, the
 // course's module or a module its go.mod requires.
-func (s *screener) inModules(path string) bool {
+func (s *Screener) inModules(path string) bool {
 	elem := path
 	if i := strings.Index(path, "/"); i >= 0 {
 		elem = path[:i]
@@ -207,7 +269,7 @@ func (s *screener) inModules(path string) bool {
 	if !strings.Contains(elem, ".") {
 		return true // the standard library
 	}
-	for _, m := range append([]string{s.c.Module}, s.c.Requires...) {
+	for _, m := range append([]string{s.module}, s.requires...) {
 		if path == m || strings.HasPrefix(path, m+"/") {
 			return true
 		}
@@ -217,7 +279,7 @@ func (s *screener) inModules(path string) bool {
 
 // pullsTesting asks `go list` which of the import paths depend on testing,
 // and returns, for those, the testing package each pulls in.
-func (s *screener) pullsTesting(ctx context.Context, paths []string) (map[string]string, error) {
+func (s *Screener) pullsTesting(ctx context.Context, paths []string) (map[string]string, error) {
 	out := map[string]string{}
 	var ask []string
 	s.mu.Lock()
@@ -234,8 +296,8 @@ func (s *screener) pullsTesting(ctx context.Context, paths []string) (map[string
 	}
 	args := append([]string{"list", "-e", "-f", "{{.ImportPath}} {{join .Deps \" \"}}"}, ask...)
 	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = s.c.Root
-	cmd.Env = testEnv()
+	cmd.Dir = s.root
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	data, err := cmd.Output()
@@ -267,9 +329,9 @@ func (s *screener) pullsTesting(ctx context.Context, paths []string) (map[string
 // that os.Getenv(WorkerEnv) can be read as the name it is. own are the
 // values the lab's other files declare: variables of the lab's own, such
 // as the one a supervisor sets for its workers.
-func (s *screener) packageConsts(l manifest.Lab, sub *parsed) (map[string]string, []string) {
+func packageConsts(l manifest.Lab, labDir string, sub *parsed) (map[string]string, []string) {
 	consts := map[string]string{}
-	files, _ := filepath.Glob(filepath.Join(s.c.Dir(l), "*.go"))
+	files, _ := filepath.Glob(filepath.Join(labDir, "*.go"))
 	for _, f := range files {
 		base := filepath.Base(f)
 		if strings.HasSuffix(base, "_test.go") || slices.Contains(l.Edit, base) {
@@ -384,7 +446,7 @@ func screenCalls(sub, shipped *parsed, consts map[string]string, own []string, a
 		switch {
 		case r.name == "" && !slices.Contains(shippedEnv, r.call):
 			add(r.pos, "calls %s where the shipped file does not: the tests' environment is the course's", r.call)
-		case strings.HasPrefix(r.name, envPrefix) && !slices.Contains(shippedEnv, r.name) && !slices.Contains(own, r.name):
+		case strings.HasPrefix(r.name, EnvPrefix) && !slices.Contains(shippedEnv, r.name) && !slices.Contains(own, r.name):
 			add(r.pos, "reads the environment variable %s, which the course sets for its tests", r.name)
 		}
 	}

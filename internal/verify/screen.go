@@ -1,0 +1,50 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/goperflabs/labs/internal/course"
+	"github.com/goperflabs/labs/internal/labrun"
+	"github.com/goperflabs/labs/internal/manifest"
+	"github.com/goperflabs/labs/internal/screen"
+)
+
+// caseScreening screens a kept fix's files as check screens a learner's:
+// against the reference solution. A wrong fix that can tell a test from a
+// program is rejected, which counts as failing; an alternative must not be.
+func caseScreening(s *screen.Screener, c *course.Course, l manifest.Lab, cs Case) *labrun.Screening {
+	sc := &labrun.Screening{Screener: s, Tested: map[string]string{}, Shipped: map[string]string{}}
+	for _, f := range cs.Files {
+		sc.Tested[f] = filepath.Join(cs.Dir, f)
+		sc.Shipped[f] = filepath.Join(solutionDir(c, l), f)
+	}
+	return sc
+}
+
+// shippedScreenProblems proves that the shipped files pass the screen
+// with the solution as the reference, as check uses it: a telltale the
+// shipped code uses and the solution dropped would reject a learner who
+// kept it.
+func shippedScreenProblems(ctx context.Context, s *screen.Screener, c *course.Course, l manifest.Lab) ([]string, error) {
+	var out []string
+	for _, f := range l.Edit {
+		shipped, ref := filepath.Join(c.Dir(l), f), filepath.Join(solutionDir(c, l), f)
+		if _, err := os.Stat(ref); err != nil {
+			continue // Completeness reports a missing solution file
+		}
+		if _, err := os.Stat(shipped); err != nil {
+			continue
+		}
+		probs, err := s.File(ctx, l, c.Dir(l), f, shipped, ref)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range probs {
+			out = append(out, fmt.Sprintf("check screens learners' files against the solution, and would reject the shipped %s (%s); keep in the solution what the shipped file uses", f, p))
+		}
+	}
+	return out, nil
+}
