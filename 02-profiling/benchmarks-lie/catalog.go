@@ -54,6 +54,9 @@ func (c *Catalog) Len() int { return len(c.bySKU) }
 
 // Find returns the product with the given SKU.
 func (c *Catalog) Find(sku string) (Product, error) {
+	if w := probe; w != nil {
+		w.saw("find", sku)
+	}
 	i, ok := slices.BinarySearchFunc(c.bySKU, sku, func(p Product, s string) int { return cmp.Compare(p.SKU, s) })
 	if !ok {
 		return Product{}, fmt.Errorf("%w: %s", ErrNoProduct, sku)

@@ -35,6 +35,9 @@ const orderFields = 7
 // The strings of the Order share the line's memory, so a good line costs
 // no allocation.
 func ParseOrder(line string) (Order, error) {
+	if w := probe; w != nil {
+		w.saw("parse", line)
+	}
 	var f [orderFields]string
 	rest := line
 	for i := range f {

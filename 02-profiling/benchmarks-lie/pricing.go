@@ -54,6 +54,9 @@ func NewPricer(c *Catalog, rules []Rule, cacheSize int) *Pricer {
 // Quote prices qty units of the product with the given SKU.
 func (p *Pricer) Quote(sku string, qty int) (Quote, error) {
 	k := quoteKey{sku, qty}
+	if w := probe; w != nil {
+		w.saw("quote", quoteRef(sku, qty))
+	}
 	p.mu.Lock()
 	q, ok := p.cache.get(k)
 	if ok {
@@ -64,6 +67,9 @@ func (p *Pricer) Quote(sku string, qty int) (Quote, error) {
 	p.mu.Unlock()
 	if ok {
 		return q, nil
+	}
+	if w := probe; w != nil {
+		w.missed()
 	}
 	q, err := p.price(sku, qty)
 	if err != nil {
