@@ -39,18 +39,23 @@ var ErrBadLine = errors.New("bad statsd line")
 // parseSample parses one line: NAME:VALUE|TYPE[|@RATE][|#TAG,TAG…].
 func parseSample(line []byte) (*Sample, error) {
 	s := &Sample{Rate: 1}
-	name, rest, ok := bytes.Cut(line, []byte(":"))
-	if !ok || !validName(name) {
-		return nil, fmt.Errorf("%w: name in %q", ErrBadLine, line)
+	name, rest, ok := cut(line, ':')
+	if !ok || len(name) == 0 || !nameStart[name[0]] {
+		return nil, badLine("name in", line)
+	}
+	for _, c := range name {
+		if !nameByte[c] {
+			return nil, badLine("name in", line)
+		}
 	}
 	s.Name = name
-	val, rest, _ := bytes.Cut(rest, []byte("|"))
-	v, err := strconv.ParseFloat(string(val), 64)
+	val, rest, _ := cut(rest, '|')
+	v, err := parseValue(val)
 	if err != nil {
-		return nil, fmt.Errorf("%w: value %q", ErrBadLine, val)
+		return nil, badLine("value", val)
 	}
 	s.Value = v
-	kind, rest, _ := bytes.Cut(rest, []byte("|"))
+	kind, rest, _ := cut(rest, '|')
 	switch string(kind) {
 	case "c":
 		s.Kind = Counter
@@ -59,11 +64,11 @@ func parseSample(line []byte) (*Sample, error) {
 	case "ms":
 		s.Kind = Timer
 	default:
-		return nil, fmt.Errorf("%w: type %q", ErrBadLine, kind)
+		return nil, badLine("type", kind)
 	}
 	for len(rest) > 0 {
 		var field []byte
-		field, rest, _ = bytes.Cut(rest, []byte("|"))
+		field, rest, _ = cut(rest, '|')
 		if err := s.option(field); err != nil {
 			return nil, err
 		}
@@ -72,6 +77,12 @@ func parseSample(line []byte) (*Sample, error) {
 }
 
 // option reads one optional field of a line: @RATE or #TAGS.
+//
+// It stays a call (go:noinline), so that parseSample's size does not
+// depend on which of its callees a profile also finds hot: with every
+// callee inlined, it would be over the 2,000 a hot call may cost.
+//
+//go:noinline
 func (s *Sample) option(field []byte) error {
 	switch {
 	case len(field) > 1 && field[0] == '@':
@@ -88,18 +99,40 @@ func (s *Sample) option(field []byte) error {
 	return nil
 }
 
-// validName reports whether name is a metric name: letters, digits, '.',
-// '_' and '-', starting with a letter.
-func validName(name []byte) bool {
-	if len(name) == 0 || !isLetter(name[0]) {
-		return false
+// cut is bytes.Cut for a one-byte separator. bytes.Cut, compiled with a
+// profile, inlines a search of its own and would grow parseSample too.
+func cut(b []byte, sep byte) (before, after []byte, found bool) {
+	if i := bytes.IndexByte(b, sep); i >= 0 {
+		return b[:i], b[i+1:], true
 	}
-	for _, c := range name {
-		if !isLetter(c) && !(c >= '0' && c <= '9') && c != '.' && c != '_' && c != '-' {
-			return false
-		}
+	return b, nil, false
+}
+
+// badLine is the error about a malformed line. It stays a call
+// (go:noinline): the error paths must not make parseSample bigger with a
+// profile that has malformed lines.
+//
+//go:noinline
+func badLine(what string, b []byte) error { return fmt.Errorf("%w: %s %q", ErrBadLine, what, b) }
+
+// parseValue reads a sample's value. It stays a call (go:noinline), as
+// option does: with a profile, strconv.ParseFloat may be inlined into it,
+// and it must not grow parseSample past what a hot call may cost.
+//
+//go:noinline
+func parseValue(val []byte) (float64, error) { return strconv.ParseFloat(string(val), 64) }
+
+// nameStart and nameByte say which bytes may start and make up a metric
+// name: letters, then letters, digits, '.', '_' and '-'.
+var nameStart, nameByte = nameTables()
+
+func nameTables() (start, part [256]bool) {
+	for c := range 256 {
+		b := byte(c)
+		start[c] = isLetter(b)
+		part[c] = isLetter(b) || b >= '0' && b <= '9' || b == '.' || b == '_' || b == '-'
 	}
-	return true
+	return start, part
 }
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
