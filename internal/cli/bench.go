@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/goperflabs/labs/internal/bench"
@@ -57,6 +58,9 @@ func (a *app) benchCmd(ctx context.Context, args []string) error {
 // baseVersion is the code yours is compared with: the lab's edit files as
 // git's HEAD has them, or the reference solution once the lab passes.
 func (a *app) baseVersion(ctx context.Context, l manifest.Lab, vs, tmp string) (bench.Version, error) {
+	if data := l.DataFiles(); len(data) > 0 {
+		return bench.Version{}, fmt.Errorf("bench swaps Go files in with an overlay, and %s's answer, %s, is a data file the go command reads from disk; compare builds as its README says (go test -pgo=off … and benchstat)", l.ID(), strings.Join(data, ", "))
+	}
 	replace := map[string]string{}
 	switch vs {
 	case "shipped":

@@ -174,7 +174,10 @@ func TestVerifyPassesOnlySoundLabs(t *testing.T) {
 	out, _, err := run(t, gitCourse(t), "verify", "01-fixtures")
 	require.ErrorIs(t, err, ErrFailed)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	assert.Equal(t, "2 passed, 5 failed", lines[len(lines)-1], out)
+	assert.Equal(t, "3 passed, 5 failed", lines[len(lines)-1], out)
+	// Its answer, answer.txt, is read from disk; each of its runs has a
+	// private copy of the course, or its test would see the others' files.
+	assert.Regexp(t, `ok   01-fixtures/datafile  .*kept fixes: 1/1 wrong fail, 1/1 alt pass`, out)
 	assert.Regexp(t, `ok   01-fixtures/racy  .*kept fixes: 1/1 wrong fail, 1/1 alt pass`, out)
 	assert.Regexp(t, `ok   01-fixtures/fails  .*kept fixes: 1/1 wrong fail, 1/1 alt pass`, out)
 	assert.Contains(t, out, "01-fixtures/forks starts goroutines or processes (01-fixtures/forks/child.go", "a lab that starts processes must declare race")
@@ -309,6 +312,34 @@ func TestResetBacksUpThenRestores(t *testing.T) {
 	require.NoError(t, err)
 	_, err = os.Stat(filepath.Join(dir, "01-fixtures", "fails", "sum_test.go"))
 	assert.NoError(t, err)
+}
+
+// TestResetRemovesAMadeDataFile: the datafile lab's answer, answer.txt,
+// is a file the learner makes; reset backs it up and removes it, and
+// restore brings it back.
+func TestResetRemovesAMadeDataFile(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir := copyCourse(t)
+	gitIn(t, dir, "init", "-q")
+	gitIn(t, dir, "add", ".")
+	gitIn(t, dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "course")
+	mine := filepath.Join(dir, "01-fixtures", "datafile", "answer.txt")
+	require.NoError(t, os.WriteFile(mine, []byte("42\n"), 0o644))
+
+	out, _, err := run(t, dir, "reset", "01-fixtures/datafile")
+	require.NoError(t, err)
+	assert.Contains(t, out, "your changed files (1) are saved in .perflab/backup/")
+	assert.Contains(t, out, "removed 01-fixtures/datafile/answer.txt, which the lab does not ship")
+	assert.NoFileExists(t, mine)
+
+	out, _, err = run(t, dir, "restore", "01-fixtures/datafile")
+	require.NoError(t, err)
+	assert.Contains(t, out, "restored 1 files of 01-fixtures/datafile")
+	got, err := os.ReadFile(mine)
+	require.NoError(t, err)
+	assert.Equal(t, "42\n", string(got))
 }
 
 func gitIn(t *testing.T, dir string, args ...string) {

@@ -9,12 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/goperflabs/labs/internal/manifest"
 )
 
 // reset restores every file of a lab to the version git holds at REV
 // (HEAD unless --from says otherwise), after copying the learner's current
 // files to .perflab/backup/<time>/. It also brings back a lab folder the
-// learner deleted. Nothing a learner wrote is lost.
+// learner deleted, and removes an edit file the learner made that git
+// does not ship (default.pgo). Nothing a learner wrote is lost.
 func (a *app) reset(ctx context.Context, args []string) error {
 	fs := a.flags("reset")
 	from := fs.String("from", "HEAD", "")
@@ -39,12 +42,19 @@ func (a *app) reset(ctx context.Context, args []string) error {
 		}
 		shipped[rel] = out
 	}
-	stamp, saved, err := a.backUp(shipped)
+	made := a.madeEditFiles(l, shipped)
+	stamp, saved, err := a.backUp(shipped, made)
 	if err != nil {
 		return err
 	}
 	if err := a.writeFiles(shipped); err != nil {
 		return err
+	}
+	for _, rel := range made {
+		if err := os.Remove(filepath.Join(a.course.Root, filepath.FromSlash(rel))); err != nil {
+			return fmt.Errorf("removing your %s (it is in the backup): %w", rel, err)
+		}
+		fmt.Fprintf(a.stdout, "removed %s, which the lab does not ship\n", rel)
 	}
 	if saved > 0 {
 		fmt.Fprintf(a.stdout, "your changed files (%d) are saved in .perflab/backup/%s\n", saved, stamp)
@@ -56,17 +66,34 @@ func (a *app) reset(ctx context.Context, args []string) error {
 	return nil
 }
 
+// madeEditFiles lists the lab's edit files that the learner made and git
+// does not ship (a default.pgo), as course-relative paths: reset removes
+// them, after the backup.
+func (a *app) madeEditFiles(l manifest.Lab, shipped map[string][]byte) []string {
+	var out []string
+	for _, f := range l.Edit {
+		rel := l.ID() + "/" + f
+		if _, ok := shipped[rel]; ok {
+			continue
+		}
+		if st, err := os.Lstat(filepath.Join(a.course.Root, filepath.FromSlash(rel))); err == nil && st.Mode().IsRegular() {
+			out = append(out, rel)
+		}
+	}
+	return out
+}
+
 // backUp copies the current version of each file about to be replaced by
-// files (course-relative paths) that exists and differs, into a new
-// .perflab/backup/<time>/ folder. It returns the folder's name and how
-// many files it saved.
-func (a *app) backUp(files map[string][]byte) (string, int, error) {
+// files (course-relative paths) that exists and differs, and of each file
+// about to be removed, into a new .perflab/backup/<time>/ folder. It
+// returns the folder's name and how many files it saved.
+func (a *app) backUp(files map[string][]byte, removed []string) (string, int, error) {
 	stamp := time.Now().Format("20060102-150405.000")
 	backup := filepath.Join(a.backupRoot(), stamp)
 	saved := 0
-	for rel, content := range files {
+	for rel, content := range a.withRemoved(files, removed) {
 		cur, err := os.ReadFile(filepath.Join(a.course.Root, filepath.FromSlash(rel)))
-		if os.IsNotExist(err) || bytes.Equal(cur, content) {
+		if os.IsNotExist(err) || content != nil && bytes.Equal(cur, content) {
 			continue
 		}
 		if err != nil {
@@ -82,6 +109,19 @@ func (a *app) backUp(files map[string][]byte) (string, int, error) {
 		saved++
 	}
 	return stamp, saved, nil
+}
+
+// withRemoved is files plus each removed path, with nil content: a file
+// to remove is always backed up.
+func (a *app) withRemoved(files map[string][]byte, removed []string) map[string][]byte {
+	out := make(map[string][]byte, len(files)+len(removed))
+	for rel, content := range files {
+		out[rel] = content
+	}
+	for _, rel := range removed {
+		out[rel] = nil
+	}
+	return out
 }
 
 func (a *app) backupRoot() string { return filepath.Join(a.course.Root, ".perflab", "backup") }

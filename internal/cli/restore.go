@@ -40,7 +40,7 @@ func (a *app) restore(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	undo, saved, err := a.backUp(files)
+	undo, saved, err := a.backUp(files, nil)
 	if err != nil {
 		return err
 	}

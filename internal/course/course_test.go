@@ -29,7 +29,7 @@ func TestResolve(t *testing.T) {
 		}
 		return out
 	}
-	assert.Len(t, ids(), 7, "no target means every lab")
+	assert.Len(t, ids(), 8, "no target means every lab")
 	assert.Equal(t, ids("all"), ids())
 	assert.Equal(t, ids("01-fixtures"), ids())
 	assert.Equal(t, []string{"01-fixtures/fails"}, ids("01-fixtures/fails"))

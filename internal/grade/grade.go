@@ -28,6 +28,7 @@ import (
 
 	"github.com/goperflabs/labs/internal/manifest"
 	"github.com/goperflabs/labs/internal/screen"
+	"github.com/goperflabs/labs/internal/stage"
 )
 
 // Grader grades submissions against one course.
@@ -120,7 +121,7 @@ func (g *Grader) gradeLab(ctx context.Context, sub *Submission, l manifest.Lab, 
 		files[f] = path
 	}
 	for _, f := range l.Edit {
-		probs, err := g.screen.File(ctx, l, g.Course.Dir(l), f, files[f], filepath.Join(g.Course.Dir(l), f))
+		probs, err := g.screenFile(ctx, l, f, files[f])
 		if err != nil {
 			return lr, err
 		}
@@ -172,7 +173,12 @@ func (g *Grader) runOnce(ctx context.Context, l manifest.Lab, files map[string]s
 	if err != nil {
 		return verdict{}, nil, err
 	}
-	ov, err := writeOverlay(g.Course, l, files, cn.Path, tmp)
+	rc, goFiles, done, err := g.stageData(l, files, tmp)
+	if err != nil {
+		return verdict{}, nil, err
+	}
+	defer done()
+	ov, err := writeOverlay(rc, l, goFiles, cn.Path, tmp)
 	if err != nil {
 		return verdict{}, nil, err
 	}
@@ -183,7 +189,7 @@ func (g *Grader) runOnce(ctx context.Context, l manifest.Lab, files map[string]s
 	var r *run
 	changed, err := g.Course.guarded(ctx, func() error {
 		var err error
-		r, err = runTests(ctx, g.Course, l, ov, race, g.Limits)
+		r, err = runTests(ctx, rc, l, ov, race, g.Limits)
 		return err
 	})
 	if err != nil {
@@ -195,7 +201,7 @@ func (g *Grader) runOnce(ctx context.Context, l manifest.Lab, files map[string]s
 		}
 		return verdict{Status: StatusTampered, Reason: "the code under test changed the course's files (" + strings.Join(changed, ", ") + "); they were copied again from git"}, nil, nil
 	}
-	roots := []string{g.Course.Root}
+	roots := []string{g.Course.Root, rc.Root}
 	for _, f := range files {
 		// The copies are at <tmp>/<chapter>/<lab>/<file>.
 		base := filepath.Dir(filepath.Dir(filepath.Dir(f)))
@@ -207,4 +213,39 @@ func (g *Grader) runOnce(ctx context.Context, l manifest.Lab, files map[string]s
 	v := judge(r, l, expected, cn, roots)
 	v.Reason = strings.TrimSpace(v.Reason)
 	return v, figures(r), nil
+}
+
+// screenFile screens one edit file: Go source against the shipped file, a
+// data file by its format.
+func (g *Grader) screenFile(ctx context.Context, l manifest.Lab, name, path string) ([]Problem, error) {
+	if !manifest.IsGo(name) {
+		return screenData(l, name, path)
+	}
+	return g.screen.File(ctx, l, g.Course.Dir(l), name, path, filepath.Join(g.Course.Dir(l), name))
+}
+
+// stageData readies a run of files (a name in the lab's folder → the
+// submission's copy): the course to run in, and the Go files, for the
+// overlay. A data file (default.pgo) is read from disk by the go command
+// and the tests, which an overlay does not reach, so a submission with
+// one runs in a private copy of the course with it in the lab's folder;
+// done removes that copy. The shared course is never written.
+func (g *Grader) stageData(l manifest.Lab, files map[string]string, tmp string) (*Course, map[string]string, func(), error) {
+	data := stage.DataFiles(files)
+	if len(data) == 0 {
+		return g.Course, files, func() {}, nil
+	}
+	s, err := stage.Course(g.Course.Course, l, data, tmp)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rc := *g.Course
+	rc.Course = s.Course
+	goFiles := map[string]string{}
+	for f, p := range files {
+		if manifest.IsGo(f) {
+			goFiles[f] = p
+		}
+	}
+	return &rc, goFiles, s.Remove, nil
 }

@@ -13,10 +13,10 @@ import (
 // fullLabs are the labs the whole-course cases grade: every lab of the
 // fixture course but bounded-cache, whose -race run is slow on a busy
 // machine (TestRacyBoundedCacheScoresZero grades it); fullMax is their
-// total: retention 10, sum 5, counter 5, square 5.
+// total: retention 10, sum 5, counter 5, square 5, profile 5.
 var fullLabs = []string{"01-memory/retention", "02-fixtures"}
 
-const fullMax = 25
+const fullMax = 30
 
 func TestShippedScoresZero(t *testing.T) {
 	rep := newSub(t, "shipped").grade(fullLabs...)
@@ -331,4 +331,22 @@ func (c *Counter) Get(name string) int {
 	s.write("02-fixtures/sum/sum.go", "package sum\n\n// Sum returns the sum of xs.\nfunc Sum(xs []int) int {\n\tif len(xs) == 0 {\n\t\treturn 0\n\t}\n\treturn xs[0] + Sum(xs[1:])\n}\n")
 	rep := s.grade("02-fixtures/sum", "02-fixtures/counter")
 	wantTotal(t, rep, 10, 10, true)
+}
+
+// TestProfileSubmission: a lab whose answer is a data file, default.pgo,
+// read from disk by its test, is graded from the student's file; a file
+// that is not a profile, or is too big, is refused with one line.
+func TestProfileSubmission(t *testing.T) {
+	rep := newSub(t, "profile").solved().grade("02-fixtures/profile")
+	wantTotal(t, rep, 5, 5, true)
+
+	s := newSub(t, "not-a-profile")
+	s.write("02-fixtures/profile/default.pgo", "hot\n")
+	rep = s.grade("02-fixtures/profile")
+	wantLab(t, rep, "02-fixtures/profile", StatusRejected, "02-fixtures/profile/default.pgo:1: is not a profile go build can read")
+
+	s = newSub(t, "huge-profile")
+	s.write("02-fixtures/profile/default.pgo", strings.Repeat("x", maxEditFile+1))
+	rep = s.grade("02-fixtures/profile")
+	wantLab(t, rep, "02-fixtures/profile", StatusMissing, "02-fixtures/profile/default.pgo is 1025 KiB; the limit is 1024 KiB")
 }

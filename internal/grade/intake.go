@@ -107,7 +107,7 @@ func (s *Submission) take(key string, h io.Writer) error {
 	case !st.Mode().IsRegular():
 		return fmt.Errorf("%s is not a regular file (a link?)", key)
 	case st.Size() > maxEditFile:
-		return fmt.Errorf("%s is %d KiB; the limit is %d KiB", key, st.Size()>>10, maxEditFile>>10)
+		return fmt.Errorf("%s is %d KiB; the limit is %d KiB: submit the file the lab asks for", key, (st.Size()+1023)>>10, maxEditFile>>10)
 	}
 	data, err := os.ReadFile(src)
 	if err != nil {

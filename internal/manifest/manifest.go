@@ -11,6 +11,7 @@
 //	title   = "Goroutines that never return"
 //	points  = 10
 //	edit    = ["search.go"]             # each has solutions/<chapter>/<name>/<file>
+//	                                    # (a .go file, or a data file such as default.pgo)
 //	timeout = "20s"                     # how long its tests may run
 //	hints   = ["first nudge", "closer", "nearly the answer"]
 //	race    = true                      # its code is concurrent: check runs -race too
@@ -67,6 +68,22 @@ type Lab struct {
 // ID is the lab's path from the course root, such as
 // "01-memory/goroutine-leak"; it is how learners name a lab.
 func (l Lab) ID() string { return l.Chapter + "/" + l.Name }
+
+// IsGo reports whether an edit file is Go source, which `go test -overlay`
+// can swap in; any other file (default.pgo) must be on disk to be read.
+func IsGo(file string) bool { return strings.HasSuffix(file, ".go") }
+
+// DataFiles returns the lab's edit files that are not Go source: files its
+// tests or the go command read from disk, which an overlay cannot reach.
+func (l Lab) DataFiles() []string {
+	var out []string
+	for _, f := range l.Edit {
+		if !IsGo(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // Duration is a time.Duration written as a string ("20s") in TOML.
 type Duration struct{ time.Duration }
@@ -201,8 +218,8 @@ func (l *Lab) check() string {
 		return fmt.Sprintf("workload %q: name one test or benchmark of the lab's package, such as \"TestLeak\" or \"BenchmarkGet\"", l.Workload)
 	}
 	for _, f := range l.Edit {
-		if filepath.Base(f) != f || !strings.HasSuffix(f, ".go") {
-			return fmt.Sprintf("edit %q: list .go files in the lab directory", f)
+		if f == "" || f == "." || f == ".." || filepath.Base(f) != f || strings.ContainsAny(f, `/\`) {
+			return fmt.Sprintf("edit %q: list files of the lab directory by name, such as main.go or default.pgo", f)
 		}
 	}
 	for i, h := range l.Hints {

@@ -40,7 +40,8 @@ func TestParseErrorsNameFileAndLine(t *testing.T) {
 		{"zero points", `points  = 0`, "01-memory/labs.toml:3: lab 1 (retention): points must be a positive number"},
 		{"one hint", `hints   = ["only"]`, "01-memory/labs.toml:3: lab 1 (retention): has 1 hints; give 2 or 3"},
 		{"bad timeout", `timeout = "soon"`, `01-memory/labs.toml:8: timeout "soon": want a duration such as "20s"`},
-		{"file in a subfolder", `edit    = ["cmd/main.go"]`, `edit "cmd/main.go": list .go files in the lab directory`},
+		{"file in a subfolder", `edit    = ["cmd/main.go"]`, `edit "cmd/main.go": list files of the lab directory by name`},
+		{"parent folder", `edit    = [".."]`, `edit "..": list files of the lab directory by name`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -89,4 +90,15 @@ func TestWorkload(t *testing.T) {
 	_, err = Parse("01-memory/labs.toml", "01-memory", []byte(good+`workloads = "TestX"`+"\n"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "known: name, title, points, edit, timeout, hints, race, workload)")
+}
+
+func TestDataFileEdit(t *testing.T) {
+	src := replaceLine(good, "edit    =", `edit    = ["default.pgo", "main.go"]`)
+	ch, err := Parse("02-profiling/labs.toml", "02-profiling", []byte(src))
+	require.NoError(t, err)
+	l := ch.Labs[0]
+	assert.Equal(t, []string{"default.pgo", "main.go"}, l.Edit)
+	assert.Equal(t, []string{"default.pgo"}, l.DataFiles())
+	assert.True(t, IsGo("main.go"))
+	assert.False(t, IsGo("default.pgo"))
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/goperflabs/labs/internal/course"
 	"github.com/goperflabs/labs/internal/labrun"
 	"github.com/goperflabs/labs/internal/manifest"
-	"github.com/goperflabs/labs/internal/overlay"
 )
 
 // Kind says whether a kept fix is wrong or correct.
@@ -100,13 +99,19 @@ func runCase(ctx context.Context, c *course.Course, l manifest.Lab, cs Case, opt
 		v.Problems = append(v.Problems, p...)
 		return nil
 	}
-	overlay, err := writeCaseOverlay(c, l, cs, overlayDir(opts))
+	files := map[string]string{}
+	for _, f := range cs.Files {
+		files[f] = filepath.Join(cs.Dir, f)
+	}
+	name := fmt.Sprintf("overlay-%s-%s-%s-%s.json", l.Chapter, l.Name, cs.Kind, cs.Name)
+	a, err := apply(c, l, files, name, overlayDir(opts))
 	if err != nil {
 		return err
 	}
-	ro := labrun.Options{NoCache: true, Env: opts.Env, Overlay: overlay, Race: cs.Kind == Alt, RaceInTurn: true,
+	defer a.done()
+	ro := labrun.Options{NoCache: true, Env: opts.Env, Overlay: a.overlay, Race: cs.Kind == Alt, RaceInTurn: true,
 		Screen: caseScreening(opts.screener, c, l, cs)}
-	r, err := labrun.Verdict(ctx, c, l, ro)
+	r, err := labrun.Verdict(ctx, a.course, l, ro)
 	if err != nil {
 		return err
 	}
@@ -127,17 +132,6 @@ func runCase(ctx context.Context, c *course.Course, l manifest.Lab, cs Case, opt
 	}
 	v.Cases = append(v.Cases, res)
 	return nil
-}
-
-// writeCaseOverlay writes the overlay that swaps the case's files in for
-// the lab's.
-func writeCaseOverlay(c *course.Course, l manifest.Lab, cs Case, dir string) (string, error) {
-	replace := map[string]string{}
-	for _, f := range cs.Files {
-		replace[filepath.Join(c.Dir(l), f)] = filepath.Join(cs.Dir, f)
-	}
-	path := filepath.Join(dir, fmt.Sprintf("overlay-%s-%s-%s-%s.json", l.Chapter, l.Name, cs.Kind, cs.Name))
-	return path, overlay.Write(path, replace)
 }
 
 func overlayDir(opts Options) string {

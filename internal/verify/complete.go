@@ -12,8 +12,9 @@ import (
 )
 
 // Completeness checks the lab's manifest entry against the files: a
-// README, each edited file and its solution, tests, nothing else in the
-// solution folder but wrong/ and alt/, and no build output in the lab.
+// README, each edited .go file, the solution of every edit file, tests,
+// nothing else in the solution folder but wrong/ and alt/, and no build
+// output in the lab.
 func Completeness(c *course.Course, l manifest.Lab) []string {
 	dir := c.Dir(l)
 	if _, err := os.Stat(dir); err != nil {
@@ -24,7 +25,9 @@ func Completeness(c *course.Course, l manifest.Lab) []string {
 		problems = append(problems, "no README.md in "+l.ID())
 	}
 	for _, f := range l.Edit {
-		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+		// A data file (default.pgo) is one the learner makes; the lab
+		// need not ship it.
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil && manifest.IsGo(f) {
 			problems = append(problems, fmt.Sprintf("edit lists %s, which is not in %s", f, l.ID()))
 		}
 		if _, err := os.Stat(c.SolutionFile(l, f)); err != nil {

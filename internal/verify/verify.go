@@ -25,6 +25,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -194,13 +195,22 @@ func solution(ctx context.Context, c *course.Course, l manifest.Lab, opts Option
 		return err
 	}
 	v.Problems = append(v.Problems, probs...)
-	overlay, err := c.WriteOverlay(l, overlayDir(opts))
-	if err != nil {
-		v.Problems = append(v.Problems, err.Error())
-		return nil
+	files := map[string]string{}
+	for _, f := range l.Edit {
+		sol := c.SolutionFile(l, f)
+		if _, err := os.Stat(sol); err != nil {
+			v.Problems = append(v.Problems, fmt.Sprintf("lab %s: no reference solution for %s: %v", l.ID(), f, err))
+			return nil
+		}
+		files[f] = sol
 	}
-	ro := labrun.Options{NoCache: true, Env: opts.Env, Overlay: overlay, Race: true, RaceInTurn: true}
-	r, err := labrun.Verdict(ctx, c, l, ro)
+	a, err := apply(c, l, files, "overlay-"+l.Chapter+"-"+l.Name+".json", overlayDir(opts))
+	if err != nil {
+		return err
+	}
+	defer a.done()
+	ro := labrun.Options{NoCache: true, Env: opts.Env, Overlay: a.overlay, Race: true, RaceInTurn: true}
+	r, err := labrun.Verdict(ctx, a.course, l, ro)
 	if err != nil {
 		return err
 	}
