@@ -1,0 +1,88 @@
+package benchmarkslie
+
+import (
+	"testing"
+	"time"
+)
+
+const (
+	benchProducts  = 5000
+	benchRules     = 200
+	benchCacheSize = 4096
+)
+
+const benchInputs = 1 << 14
+
+func benchOrders(b *testing.B) []Order {
+	lines := SampleOrderLines(benchInputs, benchProducts, 7)
+	orders := make([]Order, len(lines))
+	for i, l := range lines {
+		o, err := ParseOrder(l)
+		if err != nil {
+			b.Fatal(err)
+		}
+		orders[i] = o
+	}
+	return orders
+}
+
+var receiptSink *Receipt
+
+func BenchmarkReceipt(b *testing.B) {
+	orders := benchOrders(b)
+	issued := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	i := 0
+	for b.Loop() {
+		receiptSink = NewReceipt(orders[i%len(orders)], issued)
+		i++
+	}
+}
+
+func BenchmarkFind(b *testing.B) {
+	c, err := NewCatalog(SampleProducts(benchProducts, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// check the catalogue first
+	for i := range benchProducts {
+		if _, err := c.Find(SKU(i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		if _, err := c.Find("SKU-00042"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkQuote(b *testing.B) {
+	c, err := NewCatalog(SampleProducts(benchProducts, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := NewPricer(c, SampleRules(benchRules, 1), benchCacheSize)
+	orders := benchOrders(b)
+	i := 0
+	for b.Loop() {
+		o := orders[i%len(orders)]
+		if _, err := p.Quote(o.SKU, o.Qty); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+func BenchmarkParseOrder(b *testing.B) {
+	lines := SampleOrderLines(benchInputs, benchProducts, 3)
+	for _, l := range lines { // validate the fixture
+		if _, err := ParseOrder(l); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		if _, err := ParseOrder(lines[0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
