@@ -195,6 +195,11 @@ func (e *Execution) add(ev Event) {
 				if len(p.BuildErrors) == 0 {
 					p.BuildErrors = []string{"build failed: " + ev.FailedBuild}
 				}
+			} else if ev.Action == ActionFail && len(p.tests) == 0 && len(e.building[""]) > 0 {
+				// A step of no package failed, such as the preprofile
+				// run on a default.pgo go build cannot read: its lines
+				// come with no ImportPath and the fail names no build.
+				p.BuildErrors = append(p.BuildErrors, e.building[""]...)
 			}
 		}
 		return

@@ -106,3 +106,25 @@ func TestReadCutsLongLines(t *testing.T) {
 		t.Errorf("the event after a cut line was lost")
 	}
 }
+
+// A default.pgo go build cannot read fails in a step of no package: its
+// lines have no ImportPath and the package's fail names no build. They
+// are the package's build errors all the same. (Events as go1.26.8 wrote
+// them for the pgo lab with a heap profile as default.pgo.)
+func TestBuildErrorOfNoPackage(t *testing.T) {
+	events := `{"ImportPath":"","Action":"build-output","Output":"# /course/02-profiling/pgo/default.pgo\n"}
+{"ImportPath":"","Action":"build-output","Output":"preprofile: error parsing profile: profile does not contain a sample index with value/type \"samples/count\" or cpu/nanoseconds\"\n"}
+{"ImportPath":"","Action":"build-fail"}
+{"Action":"start","Package":"example.com/pgo"}
+{"Action":"output","Package":"example.com/pgo","Output":"FAIL\texample.com/pgo [build failed]\n"}
+{"Action":"fail","Package":"example.com/pgo","Elapsed":0}
+`
+	exec, err := Read(strings.NewReader(events), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := exec.Package("example.com/pgo")
+	if p == nil || !p.BuildFailed() || !strings.HasPrefix(p.BuildErrors[0], "preprofile: error parsing profile") {
+		t.Errorf("want the preprofile line as the build error, got %+v", p)
+	}
+}
