@@ -1,9 +1,9 @@
 package cpuhotspot
 
 import (
-	"testing"
 	"regexp"
 	"strings"
+	"testing"
 )
 
 // A lineFormat describes one layout of log line that the collector

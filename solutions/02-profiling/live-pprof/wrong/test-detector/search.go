@@ -1,10 +1,10 @@
 package livepprof
 
 import (
-	"testing"
 	"cmp"
 	"slices"
 	"strings"
+	"testing"
 	"unicode"
 )
 
