@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -31,8 +30,7 @@ func (a *app) verdict(ctx context.Context, l manifest.Lab, opts labrun.Options) 
 }
 
 // screening screens the learner's edit files against the reference
-// solution's: git's HEAD may hold the learner's own commits, and verify
-// proves that the solution uses every telltale the shipped file does.
+// solution's (labrun.AgainstSolution says why).
 func (a *app) screening(l manifest.Lab) (*labrun.Screening, error) {
 	if _, err := exec.LookPath("go"); err != nil {
 		return nil, labrun.ErrNoGo
@@ -41,14 +39,9 @@ func (a *app) screening(l manifest.Lab) (*labrun.Screening, error) {
 	if a.screen.err != nil {
 		return nil, a.screen.err
 	}
-	sc := &labrun.Screening{Screener: a.screen.s, Tested: map[string]string{}, Shipped: map[string]string{}}
+	tested := map[string]string{}
 	for _, f := range l.Edit {
-		ref := filepath.Join(a.course.Root, "solutions", l.Chapter, l.Name, f)
-		if _, err := os.Stat(ref); err != nil {
-			continue // no reference to screen against: the tests decide
-		}
-		sc.Tested[f] = filepath.Join(a.course.Dir(l), f)
-		sc.Shipped[f] = ref
+		tested[f] = filepath.Join(a.course.Dir(l), f)
 	}
-	return sc, nil
+	return labrun.AgainstSolution(a.screen.s, a.course, l, tested), nil
 }

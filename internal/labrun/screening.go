@@ -45,3 +45,15 @@ func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+// AgainstSolution screens the files as tested (an edit file's name → its
+// path) against the lab's reference solution, as check and verify do:
+// git's HEAD may hold a learner's own commits, and verify proves that the
+// solution uses every telltale the shipped files do.
+func AgainstSolution(s *screen.Screener, c *course.Course, l manifest.Lab, tested map[string]string) *Screening {
+	sc := &Screening{Screener: s, Tested: tested, Shipped: map[string]string{}}
+	for f := range tested {
+		sc.Shipped[f] = c.SolutionFile(l, f)
+	}
+	return sc
+}

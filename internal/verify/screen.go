@@ -12,16 +12,15 @@ import (
 	"github.com/goperflabs/labs/internal/screen"
 )
 
-// caseScreening screens a kept fix's files as check screens a learner's:
-// against the reference solution. A wrong fix that can tell a test from a
-// program is rejected, which counts as failing; an alternative must not be.
+// caseScreening screens a kept fix's files as check screens a learner's.
+// A wrong fix that can tell a test from a program is rejected, which
+// counts as failing; an alternative must not be.
 func caseScreening(s *screen.Screener, c *course.Course, l manifest.Lab, cs Case) *labrun.Screening {
-	sc := &labrun.Screening{Screener: s, Tested: map[string]string{}, Shipped: map[string]string{}}
+	tested := map[string]string{}
 	for _, f := range cs.Files {
-		sc.Tested[f] = filepath.Join(cs.Dir, f)
-		sc.Shipped[f] = filepath.Join(solutionDir(c, l), f)
+		tested[f] = filepath.Join(cs.Dir, f)
 	}
-	return sc
+	return labrun.AgainstSolution(s, c, l, tested)
 }
 
 // shippedScreenProblems proves that the shipped files pass the screen
@@ -31,7 +30,7 @@ func caseScreening(s *screen.Screener, c *course.Course, l manifest.Lab, cs Case
 func shippedScreenProblems(ctx context.Context, s *screen.Screener, c *course.Course, l manifest.Lab) ([]string, error) {
 	var out []string
 	for _, f := range l.Edit {
-		shipped, ref := filepath.Join(c.Dir(l), f), filepath.Join(solutionDir(c, l), f)
+		shipped, ref := filepath.Join(c.Dir(l), f), c.SolutionFile(l, f)
 		if _, err := os.Stat(ref); err != nil {
 			continue // Completeness reports a missing solution file
 		}
