@@ -1,10 +1,7 @@
 package course
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -50,25 +47,6 @@ func TestUnknownTargetSuggestsClosest(t *testing.T) {
 		_, err := c.Resolve([]string{target})
 		require.Error(t, err, target)
 		assert.Contains(t, err.Error(), want, target)
-	}
-}
-
-func TestWriteOverlayUsesAbsolutePaths(t *testing.T) {
-	c := fixture(t)
-	l, err := c.Lab("01-fixtures/fails")
-	require.NoError(t, err)
-	path, err := c.WriteOverlay(l, t.TempDir())
-	require.NoError(t, err)
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
-	var ov struct{ Replace map[string]string }
-	require.NoError(t, json.Unmarshal(data, &ov))
-	require.Len(t, ov.Replace, 1)
-	for from, to := range ov.Replace {
-		assert.True(t, filepath.IsAbs(from), "go ignores a relative overlay path silently: %s", from)
-		assert.True(t, filepath.IsAbs(to), to)
-		assert.True(t, strings.HasSuffix(from, filepath.Join("01-fixtures", "fails", "sum.go")), from)
-		assert.True(t, strings.HasSuffix(to, filepath.Join("solutions", "01-fixtures", "fails", "sum.go")), to)
 	}
 }
 

@@ -29,6 +29,9 @@ func (a applied) done() {
 // which the go command and the tests read from disk, need a private copy
 // of the course with them in the lab's folder, so that runs of the same
 // lab at once cannot see each other's files.
+//
+// Do not combine the overlay with -cover: coverage ignores an overlay
+// (golang/go#73802) and would test the lab's own files instead.
 func apply(c *course.Course, l manifest.Lab, files map[string]string, name, tmp string) (applied, error) {
 	a := applied{course: c}
 	if data := stage.DataFiles(files); len(data) > 0 {
