@@ -27,8 +27,10 @@ import (
 	"time"
 
 	"github.com/goperflabs/labs/internal/manifest"
+	"github.com/goperflabs/labs/internal/sandbox"
 	"github.com/goperflabs/labs/internal/screen"
 	"github.com/goperflabs/labs/internal/stage"
+	"github.com/goperflabs/labs/internal/testjson"
 )
 
 // Grader grades submissions against one course.
@@ -38,8 +40,18 @@ type Grader struct {
 	// Labs are the labs graded; nil means every lab of the course.
 	Labs []manifest.Lab
 
-	screen *screen.Screener
-	warm   sync.Once
+	// Unsandboxed runs the student's code without the sandbox, as the
+	// grader's own user: for machines where none can be made, at the
+	// teacher's word (grade --unsandboxed).
+	Unsandboxed bool
+
+	screen    *screen.Screener
+	warm      sync.Once
+	ready     sync.Once
+	readyErr  error
+	sandbox   *sandbox.Sandbox // nil when Unsandboxed
+	test2json string           // go's test2json tool
+	tmp       string           // the sandbox's own files
 }
 
 // NewGrader returns a grader for c with the default limits.
@@ -77,10 +89,41 @@ func (g *Grader) Warm(ctx context.Context) {
 			}
 			args := append(append([]string{"list", "-e", "-deps", "-test", "-export", "-f", "{{.ImportPath}}"}, flags...), pkgs...)
 			cmd := exec.CommandContext(ctx, "go", args...)
-			cmd.Dir, cmd.Env = g.Course.Root, testEnv()
+			cmd.Dir, cmd.Env = g.Course.Root, buildEnv(flags != nil)
 			_ = cmd.Run()
 		}
 	})
+}
+
+// Prepare finds go's test2json tool and makes the sandbox, once; an
+// error wrapping sandbox.ErrUnavailable says no sandbox can be made here
+// and what to do. Grade and Batch call it; Close undoes it.
+func (g *Grader) Prepare(ctx context.Context) error {
+	g.ready.Do(func() {
+		if g.test2json, g.readyErr = test2jsonPath(ctx); g.readyErr != nil {
+			return
+		}
+		if g.Unsandboxed {
+			return
+		}
+		if g.tmp, g.readyErr = os.MkdirTemp("", "perflab-sandbox-"); g.readyErr != nil {
+			return
+		}
+		if g.sandbox, g.readyErr = sandbox.New(ctx, g.tmp); g.readyErr != nil {
+			g.readyErr = fmt.Errorf("%w; or grade --unsandboxed, which runs every submission's code as you, with your files and network (see TEACHING.md)", g.readyErr)
+		}
+	})
+	return g.readyErr
+}
+
+// Close removes what Prepare made.
+func (g *Grader) Close() {
+	if g.sandbox != nil {
+		g.sandbox.Close()
+	}
+	if g.tmp != "" {
+		os.RemoveAll(g.tmp)
+	}
 }
 
 // Grade grades one submission, every lab in teaching order. The error is
@@ -88,6 +131,9 @@ func (g *Grader) Warm(ctx context.Context) {
 // report.
 func (g *Grader) Grade(ctx context.Context, sub *Submission) (*Report, error) {
 	start := time.Now()
+	if err := g.Prepare(ctx); err != nil {
+		return nil, err
+	}
 	g.Warm(ctx)
 	tmp, err := os.MkdirTemp("", "perflab-grade-")
 	if err != nil {
@@ -167,29 +213,27 @@ func worthRace(s Status) bool {
 	return true
 }
 
-// runOnce plants a canary, runs the lab's tests once and judges the run.
+// runOnce builds the lab's test binary from the course and the
+// submission's files, runs it once, and judges the run.
 func (g *Grader) runOnce(ctx context.Context, l manifest.Lab, files map[string]string, race bool, tmp string) (verdict, []Figure, error) {
-	cn, err := plantCanary(g.Course, l, tmp)
+	scratch, err := os.MkdirTemp(tmp, "run-")
 	if err != nil {
-		return verdict{}, nil, err
+		return verdict{}, nil, fmt.Errorf("making a folder for a run: %w", err)
 	}
-	rc, goFiles, done, err := g.stageData(l, files, tmp)
+	defer os.RemoveAll(scratch)
+	rc, goFiles, done, err := g.stageData(l, files, scratch)
 	if err != nil {
 		return verdict{}, nil, err
 	}
 	defer done()
-	ov, err := writeOverlay(rc, l, goFiles, cn.Path, tmp)
-	if err != nil {
-		return verdict{}, nil, err
-	}
-	expected, err := expectedTests(g.Course.Dir(l), race)
+	expected, err := expectedTests(g.Course.Dir(l), l, race)
 	if err != nil {
 		return verdict{}, nil, fmt.Errorf("listing the course's tests: %w", err)
 	}
 	var r *run
 	changed, err := g.Course.guarded(ctx, func() error {
 		var err error
-		r, err = runTests(ctx, rc, l, ov, race, g.Limits)
+		r, err = g.buildAndRun(ctx, rc, l, files, goFiles, race, scratch)
 		return err
 	})
 	if err != nil {
@@ -201,7 +245,15 @@ func (g *Grader) runOnce(ctx context.Context, l manifest.Lab, files map[string]s
 		}
 		return verdict{Status: StatusTampered, Reason: "the code under test changed the course's files (" + strings.Join(changed, ", ") + "); they were copied again from git"}, nil, nil
 	}
-	roots := []string{g.Course.Root, rc.Root}
+	v := judge(r, l, expected, g.roots(files, scratch))
+	v.Reason = strings.TrimSpace(v.Reason)
+	return v, figures(r), nil
+}
+
+// roots are the folders a compiler's message may name a file under: the
+// course, and the copies of the submission's files.
+func (g *Grader) roots(files map[string]string, scratch string) []string {
+	roots := []string{g.Course.Root, scratch}
 	for _, f := range files {
 		// The copies are at <tmp>/<chapter>/<lab>/<file>.
 		base := filepath.Dir(filepath.Dir(filepath.Dir(f)))
@@ -210,9 +262,59 @@ func (g *Grader) runOnce(ctx context.Context, l manifest.Lab, files map[string]s
 			roots = append(roots, rel)
 		}
 	}
-	v := judge(r, l, expected, cn, roots)
-	v.Reason = strings.TrimSpace(v.Reason)
-	return v, figures(r), nil
+	return roots
+}
+
+// buildAndRun builds the lab's test binary and (plain runs only) its
+// program alone, outside the sandbox, then runs the binary inside it. A
+// build that fails or runs out of time is a run with no test.
+func (g *Grader) buildAndRun(ctx context.Context, rc *Course, l manifest.Lab, files, goFiles map[string]string, race bool, scratch string) (*run, error) {
+	rec, err := plantRecorder(rc, l, scratch)
+	if err != nil {
+		return nil, err
+	}
+	replace := rec.Overlay
+	for name, path := range goFiles {
+		replace[filepath.Join(rc.Dir(l), name)] = path
+	}
+	ov, err := writeOverlay(replace, scratch)
+	if err != nil {
+		return nil, err
+	}
+	grace := g.Limits.BuildGrace
+	bin := filepath.Join(scratch, "lab.test")
+	pkg, expired, err := buildTest(ctx, rc, l, ov, bin, race, grace)
+	if err != nil || expired || pkg != nil {
+		return buildRun(race, pkg, expired, grace, false), err
+	}
+	if !race {
+		pkg, expired, err := buildAlone(ctx, rc, l, ov, grace)
+		if err != nil || expired || pkg != nil {
+			return buildRun(race, pkg, expired, grace, true), err
+		}
+	}
+	x := execution{Course: rc, Lab: l, Bin: bin, Race: race, Token: rec.Token}
+	for name, path := range files {
+		if dst := filepath.Join(rc.Dir(l), name); exists(dst) {
+			x.Binds = append(x.Binds, sandbox.Bind{Src: path, Dst: dst})
+		}
+	}
+	return g.execute(ctx, x)
+}
+
+// buildRun is a run that stopped at its build: of the program alone
+// (without test files), or of the test binary.
+func buildRun(race bool, pkg *testjson.Package, expired bool, grace time.Duration, alone bool) *run {
+	r := &run{Race: race, Package: pkg, Alone: alone}
+	if expired {
+		r.Limit = fmt.Sprintf("the time limit of %s for compiling", grace)
+	}
+	return r
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // screenFile screens one edit file: Go source against the shipped file, a

@@ -39,13 +39,13 @@ const (
 )
 
 // guard enforces the memory and process limits on one running process
-// group: in a cgroup v2 of its own where one can be made, otherwise by a
+// and its descendants: in a cgroup v2 of its own where one can be made, otherwise by a
 // watchdog that reads the group's resident memory from /proc.
 type guard interface {
 	// wrap returns the command to run instead of name args, to place it in
 	// the guard (the same command when nothing is needed).
 	wrap(name string, args []string) (string, []string)
-	// watch starts watching the group of pid; kill kills it.
+	// watch starts watching pid and its descendants; kill kills them.
 	watch(pid int, kill func())
 	// stop ends watching and says which limit, if any, the run hit
 	// ("" or a sentence), and the peak memory seen.
@@ -59,7 +59,7 @@ func newGuard(l Limits, mem int64) guard {
 	return &watchdog{limits: l, mem: mem, done: make(chan struct{})}
 }
 
-// watchdog polls /proc for the processes of one group.
+// watchdog polls /proc for the processes of one tree.
 type watchdog struct {
 	limits Limits
 	mem    int64
@@ -82,7 +82,7 @@ func (w *watchdog) watch(pid int, kill func()) {
 				return
 			case <-tick.C:
 			}
-			rss, n := groupUsage(pid)
+			rss, n := treeUsage(pid)
 			if rss > w.peak.Load() {
 				w.peak.Store(rss)
 			}
@@ -112,40 +112,68 @@ func (w *watchdog) stop() (string, int64) {
 	return w.hit, w.peak.Load()
 }
 
-// groupUsage sums the resident memory, in bytes, of the processes in
-// process group pgid, and counts them.
-func groupUsage(pgid int) (int64, int) {
+// treeUsage sums the resident memory, in bytes, of process root and
+// every process descended from it, and counts them. Descent, unlike a
+// process group, holds a child that called setsid: in the sandbox's PID
+// namespace every orphan is adopted by bwrap's own init, a descendant of
+// root.
+func treeUsage(root int) (int64, int) {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return 0, 0
 	}
-	page := int64(os.Getpagesize())
-	var rss int64
-	n := 0
+	type stat struct {
+		ppid int
+		rss  int64
+	}
+	procs := map[int]stat{}
 	for _, e := range entries {
-		if e.Name()[0] < '0' || e.Name()[0] > '9' {
-			continue
-		}
-		data, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		// The command name, in parentheses, may hold spaces: the
-		// fields that matter come after its closing parenthesis.
-		i := bytes.LastIndexByte(data, ')')
-		if i < 0 {
-			continue
+		if ppid, rss, ok := readStat(pid); ok {
+			procs[pid] = stat{ppid, rss}
 		}
-		f := strings.Fields(string(data[i+1:]))
-		// f[0] is field 3 (state): pgrp is field 5, rss field 24.
-		if len(f) < 22 || f[2] != strconv.Itoa(pgid) {
-			continue
+	}
+	children := map[int][]int{}
+	for pid, st := range procs {
+		children[st.ppid] = append(children[st.ppid], pid)
+	}
+	var rss int64
+	n := 0
+	for queue := []int{root}; len(queue) > 0; queue = queue[1:] {
+		pid := queue[0]
+		if st, ok := procs[pid]; ok {
+			rss += st.rss
+			n++
 		}
-		pages, _ := strconv.ParseInt(f[21], 10, 64)
-		rss += pages * page
-		n++
+		queue = append(queue, children[pid]...)
 	}
 	return rss, n
+}
+
+// readStat reads a process's parent and resident memory, in bytes, from
+// /proc/PID/stat.
+func readStat(pid int) (ppid int, rss int64, ok bool) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	// The command name, in parentheses, may hold spaces: the fields that
+	// matter come after its closing parenthesis.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0, 0, false
+	}
+	f := strings.Fields(string(data[i+1:]))
+	// f[0] is field 3 (state): ppid is field 4, rss field 24.
+	if len(f) < 22 {
+		return 0, 0, false
+	}
+	ppid, _ = strconv.Atoi(f[1])
+	pages, _ := strconv.ParseInt(f[21], 10, 64)
+	return ppid, pages * int64(os.Getpagesize()), true
 }
 
 func mib(b int64) string {

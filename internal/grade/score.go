@@ -1,6 +1,7 @@
 package grade
 
 import (
+	"fmt"
 	"go/ast"
 	"go/build"
 	"go/parser"
@@ -55,8 +56,9 @@ type Location struct {
 
 // expectedTests lists the top-level tests (Test*, Fuzz*) of the lab's
 // test files in the course, as go test would build them (with the race
-// tag when race is set).
-func expectedTests(dir string, race bool) ([]string, error) {
+// tag when race is set). An edit file that is a test file is the
+// student's, and declares none (the screen sees to that).
+func expectedTests(dir string, l manifest.Lab, race bool) ([]string, error) {
 	ctx := build.Default
 	if race {
 		ctx.BuildTags = append(slices.Clone(ctx.BuildTags), "race")
@@ -67,7 +69,7 @@ func expectedTests(dir string, race bool) ([]string, error) {
 	}
 	var out []string
 	for _, f := range files {
-		if filepath.Base(f) == canaryFile {
+		if slices.Contains(l.Edit, filepath.Base(f)) {
 			continue
 		}
 		if ok, err := ctx.MatchFile(dir, filepath.Base(f)); err != nil || !ok {
@@ -82,13 +84,8 @@ func expectedTests(dir string, race bool) ([]string, error) {
 			return nil, err
 		}
 		for _, d := range af.Decls {
-			fn, ok := d.(*ast.FuncDecl)
-			if !ok || fn.Recv != nil {
-				continue
-			}
-			name := fn.Name.Name
-			if isTestName(name, "Test") && name != "TestMain" && takes(fn, "T") || isTestName(name, "Fuzz") && takes(fn, "F") {
-				out = append(out, name)
+			if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil && isTest(fn) {
+				out = append(out, fn.Name.Name)
 			}
 		}
 	}
@@ -130,23 +127,15 @@ var (
 	compilerLine = regexp.MustCompile(`^(?:\./)?([^\s:]+\.go):(\d+)(?::\d+)?: `)
 )
 
-// judge turns one run into a verdict, by test names: every expected test
-// and the canary must have passed, and the package too.
-func judge(r *run, l manifest.Lab, expected []string, cn canary, roots []string) verdict {
-	p := r.Package
-	switch {
-	case r.Limit != "" && strings.HasPrefix(r.Limit, "the time"):
-		return verdict{Status: StatusTimedOut, Reason: "killed at " + r.Limit + running(p)}
-	case r.Limit != "":
-		return verdict{Status: StatusOverLimit, Reason: "killed at " + r.Limit + running(p)}
-	case p == nil:
-		return verdict{Status: StatusCrashed, Reason: "go test reported no result: " + firstLine(r.Exec.Loose)}
-	case p.BuildFailed():
-		line := relPath(p.BuildErrors[0], roots)
-		return verdict{Status: StatusBuildFailed, Reason: "does not compile: " + line, Location: locate(line)}
-	case p.Timeout > 0:
-		return verdict{Status: StatusTimedOut, Reason: "killed at the time limit of " + p.Timeout.String() + running(p)}
+// judge turns one run into a verdict. A lab passes only when every
+// expected test recorded "pass" through the recorder (record.go), a test
+// the course declares a helper recorded pass or skip, nothing in the
+// output shows a failure or a race, and the binary exited 0.
+func judge(r *run, l manifest.Lab, expected []string, roots []string) verdict {
+	if v, done := judgeStop(r, roots); done {
+		return v
 	}
+	p := r.Package
 	if test, loc := findRace(p, l); test != "" {
 		return verdict{Status: StatusDataRace, Reason: "data race in " + test, Location: loc}
 	}
@@ -156,34 +145,75 @@ func judge(r *run, l manifest.Lab, expected []string, cn canary, roots []string)
 		}
 	}
 	if failed := p.Failed(); len(failed) > 0 {
-		tc := failed[0]
-		reason := tc.Name + " failed"
-		if m := tc.Messages(); len(m) > 0 {
-			reason += ": " + strings.TrimSpace(m[0])
-		}
-		return verdict{Status: StatusFailed, Reason: reason, Location: testLine(tc, l)}
+		return failedVerdict(failed[0], l)
 	}
-	if !anyRan(p, expected, cn) {
+	if len(r.Records) == 0 {
 		return verdict{Status: StatusExited, Reason: "the test binary exited before its tests ran" + exitNote(p)}
 	}
 	for _, name := range expected {
-		tc := p.Test(name)
-		switch {
-		case tc == nil:
-			return verdict{Status: StatusIncomplete, Reason: name + " did not run" + exitNote(p)}
-		case tc.Status == testjson.StatusSkip:
-			return verdict{Status: StatusIncomplete, Reason: name + " was skipped"}
-		case tc.Status == testjson.StatusRunning:
-			return verdict{Status: StatusCrashed, Reason: "the test binary died during " + name + ": " + lastLine(p)}
+		if v, bad := judgeRecord(r, p, l, name); bad {
+			return v
 		}
 	}
-	if !canaryPassed(p, cn) {
-		return verdict{Status: StatusCrashed, Reason: "grade's own check test did not report: the binary's output cannot be trusted" + exitNote(p)}
-	}
-	if p.Status != testjson.StatusPass {
-		return verdict{Status: StatusCrashed, Reason: "the test binary failed after its tests passed: " + lastLine(p)}
+	if r.Proc.ExitCode != 0 {
+		return verdict{Status: StatusCrashed, Reason: fmt.Sprintf("the test binary exited with status %d after its tests passed", r.Proc.ExitCode) + exitNote(p)}
 	}
 	return verdict{Status: StatusPassed}
+}
+
+// judgeStop judges a run that stopped before its tests could be judged:
+// at a limit, at its build, or with nothing reported.
+func judgeStop(r *run, roots []string) (verdict, bool) {
+	p := r.Package
+	switch {
+	case r.Limit != "" && strings.HasPrefix(r.Limit, "the time"):
+		return verdict{Status: StatusTimedOut, Reason: "killed at " + r.Limit + running(p)}, true
+	case r.Limit != "":
+		return verdict{Status: StatusOverLimit, Reason: "killed at " + r.Limit + running(p)}, true
+	case p != nil && p.BuildFailed():
+		line := relPath(p.BuildErrors[0], roots)
+		what := "does not compile: "
+		if r.Alone {
+			what = "the lab's program does not compile without its test files: "
+		}
+		return verdict{Status: StatusBuildFailed, Reason: what + line, Location: locate(line)}, true
+	case p == nil && r.Exec != nil:
+		return verdict{Status: StatusCrashed, Reason: "the test binary reported nothing: " + firstLine(r.Exec.Loose)}, true
+	case p == nil:
+		return verdict{Status: StatusCrashed, Reason: "the test binary reported nothing"}, true
+	case p.Timeout > 0:
+		return verdict{Status: StatusTimedOut, Reason: "killed at the time limit of " + p.Timeout.String() + running(p)}, true
+	}
+	return verdict{}, false
+}
+
+// judgeRecord judges one expected test by its record.
+func judgeRecord(r *run, p *testjson.Package, l manifest.Lab, name string) (verdict, bool) {
+	tc := p.Test(name)
+	switch rec, ok := r.Records[name]; {
+	case rec == recordPass:
+		return verdict{}, false
+	case rec == recordSkip && slices.Contains(l.Helpers, name):
+		return verdict{}, false
+	case rec == recordSkip:
+		return verdict{Status: StatusIncomplete, Reason: name + " was skipped"}, true
+	case rec == recordFail && tc != nil:
+		return failedVerdict(tc, l), true
+	case rec == recordFail:
+		return verdict{Status: StatusFailed, Reason: name + " failed"}, true
+	case !ok && tc != nil && tc.Status == testjson.StatusRunning:
+		return verdict{Status: StatusCrashed, Reason: "the test binary died during " + name + ": " + lastLine(p)}, true
+	}
+	return verdict{Status: StatusIncomplete, Reason: name + " did not run" + exitNote(p)}, true
+}
+
+// failedVerdict is a failed test's verdict, with its first message.
+func failedVerdict(tc *testjson.TestCase, l manifest.Lab) verdict {
+	reason := tc.Name + " failed"
+	if m := tc.Messages(); len(m) > 0 {
+		reason += ": " + strings.TrimSpace(m[0])
+	}
+	return verdict{Status: StatusFailed, Reason: reason, Location: testLine(tc, l)}
 }
 
 // running names the test that was still running, if any.
@@ -198,26 +228,6 @@ func running(p *testjson.Package) string {
 		return ", while building"
 	}
 	return ""
-}
-
-func anyRan(p *testjson.Package, expected []string, cn canary) bool {
-	if p.Test(cn.Test) != nil {
-		return true
-	}
-	for _, n := range expected {
-		if p.Test(n) != nil {
-			return true
-		}
-	}
-	return false
-}
-
-func canaryPassed(p *testjson.Package, cn canary) bool {
-	tc := p.Test(cn.Test)
-	if tc == nil || tc.Status != testjson.StatusPass {
-		return false
-	}
-	return slices.Contains(tc.Attrs, testjson.Attr{Key: canaryKey, Value: cn.Token})
 }
 
 func exitNote(p *testjson.Package) string {

@@ -34,25 +34,26 @@ func FuzzA(f *testing.F)     {}
 func BenchmarkA(b *testing.B) {}
 `)
 	write("race_test.go", "//go:build race\n\npackage a\n\nimport \"testing\"\n\nfunc TestOnlyUnderRace(t *testing.T) {}\n")
-	got, err := expectedTests(dir, false)
+	got, err := expectedTests(dir, manifest.Lab{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []string{"TestA", "Test", "FuzzA"}; !slices.Equal(got, want) {
 		t.Errorf("plain: %v, want %v", got, want)
 	}
-	got, _ = expectedTests(dir, true)
+	got, _ = expectedTests(dir, manifest.Lab{}, true)
 	if !slices.Contains(got, "TestOnlyUnderRace") {
 		t.Errorf("-race: %v, want TestOnlyUnderRace too", got)
 	}
 }
 
-// TestJudgeByName feeds judge event streams that go test could print and
-// checks each verdict: a skipped test, a missing one, a canary that did
-// not report, and a binary that failed after its tests passed.
-func TestJudgeByName(t *testing.T) {
-	l := manifest.Lab{Name: "sum", Chapter: "02-fixtures", Edit: []string{"sum.go"}}
-	cn := canary{Test: "TestPerflabGradeX", Token: "tok"}
+// TestJudgeByRecords feeds judge event streams that a test binary could
+// print, with the recorder's lines, and checks each verdict: a skipped
+// test, a skipped helper, a missing one, a forged PASS in the output with
+// no record, a failure recorded behind a printed PASS, and a binary that
+// exited non-zero after its tests passed.
+func TestJudgeByRecords(t *testing.T) {
+	l := manifest.Lab{Name: "sum", Chapter: "02-fixtures", Edit: []string{"sum.go"}, Helpers: []string{"TestChild"}}
 	const pkg = `"Package":"example.com/02-fixtures/sum"`
 	ev := func(action, test, extra string) string {
 		s := `{"Action":"` + action + `",` + pkg
@@ -62,22 +63,25 @@ func TestJudgeByName(t *testing.T) {
 		return s + extra + "}\n"
 	}
 	pass := func(test string) string { return ev("run", test, "") + ev("pass", test, "") }
-	canaryOK := ev("run", cn.Test, "") + ev("attr", cn.Test, `,"Key":"perflab.grade.canary","Value":"tok"`) + ev("pass", cn.Test, "")
+	ok := map[string]string{"TestA": "pass", "TestB": "pass"}
+	all := ev("start", "", "") + pass("TestA") + pass("TestB") + ev("pass", "", "")
 	cases := []struct {
 		name, stream string
+		records      map[string]string
+		exit         int
 		status       Status
 		reason       string
 	}{
-		{"all pass", ev("start", "", "") + pass("TestA") + pass("TestB") + canaryOK + ev("pass", "", ""), StatusPassed, ""},
-		{"skipped", ev("start", "", "") + pass("TestA") + ev("run", "TestB", "") + ev("skip", "TestB", "") + canaryOK + ev("pass", "", ""), StatusIncomplete, "TestB was skipped"},
-		{"missing", ev("start", "", "") + pass("TestA") + canaryOK + ev("pass", "", ""), StatusIncomplete, "TestB did not run"},
-		{"no canary", ev("start", "", "") + pass("TestA") + pass("TestB") + ev("pass", "", ""), StatusCrashed, "grade's own check test did not report"},
-		{"wrong token", ev("start", "", "") + pass("TestA") + pass("TestB") + ev("run", cn.Test, "") + ev("pass", cn.Test, "") + ev("pass", "", ""), StatusCrashed, "grade's own check test did not report"},
-		{"fails after", ev("start", "", "") + pass("TestA") + pass("TestB") + canaryOK + ev("output", "", `,"Output":"exit status 3\n"`) + ev("fail", "", ""), StatusCrashed, "failed after its tests passed: exit status 3"},
-		{"nothing ran", ev("start", "", "") + ev("pass", "", ""), StatusExited, "exited before its tests ran"},
-		{"panic", ev("start", "", "") + ev("run", "TestA", "") + ev("output", "TestA", `,"Output":"panic: boom [recovered]\n"`) + ev("fail", "TestA", "") + ev("fail", "", ""), StatusPanicked, "panic in TestA: boom"},
-		{"test timeout", ev("start", "", "") + ev("run", "TestA", "") + ev("output", "TestA", `,"Output":"panic: test timed out after 4s\n"`) + ev("fail", "", ""), StatusTimedOut, "time limit of 4s in TestA"},
-		{"died", ev("start", "", "") + pass("TestA") + ev("run", "TestB", "") + ev("fail", "", ""), StatusCrashed, "died during TestB"},
+		{"all pass", all, ok, 0, StatusPassed, ""},
+		{"skipped", all, map[string]string{"TestA": "pass", "TestB": "skip"}, 0, StatusIncomplete, "TestB was skipped"},
+		{"helper skipped", all, map[string]string{"TestA": "pass", "TestB": "pass", "TestChild": "skip"}, 0, StatusPassed, ""},
+		{"missing", all, map[string]string{"TestA": "pass"}, 0, StatusIncomplete, "TestB did not run"},
+		{"forged output", all, nil, 0, StatusExited, "exited before its tests ran"},
+		{"recorded failure", all, map[string]string{"TestA": "pass", "TestB": "fail"}, 0, StatusFailed, "TestB failed"},
+		{"fails after", all, ok, 3, StatusCrashed, "exited with status 3 after its tests passed"},
+		{"panic", ev("start", "", "") + ev("run", "TestA", "") + ev("output", "TestA", `,"Output":"panic: boom [recovered]\n"`) + ev("fail", "TestA", "") + ev("fail", "", ""), ok, 2, StatusPanicked, "panic in TestA: boom"},
+		{"test timeout", ev("start", "", "") + ev("run", "TestA", "") + ev("output", "TestA", `,"Output":"panic: test timed out after 4s\n"`) + ev("fail", "", ""), nil, 2, StatusTimedOut, "time limit of 4s in TestA"},
+		{"died", ev("start", "", "") + pass("TestA") + ev("run", "TestB", "") + ev("fail", "", ""), map[string]string{"TestA": "pass"}, 2, StatusCrashed, "died during TestB"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -85,8 +89,13 @@ func TestJudgeByName(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := &run{Exec: e, Package: e.Packages()[0]}
-			v := judge(r, l, []string{"TestA", "TestB"}, cn, nil)
+			r := &run{Exec: e, Package: e.Packages()[0], Built: true, Records: c.records}
+			r.Proc.ExitCode = c.exit
+			expected := []string{"TestA", "TestB"}
+			if _, ok := c.records["TestChild"]; ok {
+				expected = append(expected, "TestChild")
+			}
+			v := judge(r, l, expected, nil)
 			if v.Status != c.status || !strings.Contains(v.Reason, c.reason) {
 				t.Errorf("%s %q, want %s with %q", v.Status, v.Reason, c.status, c.reason)
 			}

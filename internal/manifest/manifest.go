@@ -60,6 +60,11 @@ type Lab struct {
 	// (TestX or BenchmarkX) that `perflab chart` runs while it samples the
 	// runtime's memory metrics.
 	Workload string `toml:"workload"`
+	// Helpers are tests of the lab that skip by design when go test runs
+	// them (a child process's entry point, which runs only when a test
+	// starts the test binary again): grade counts their skip as a pass.
+	// verify proves that the reference solution skips exactly these.
+	Helpers []string `toml:"helpers"`
 
 	Chapter string `toml:"-"` // the chapter directory, such as "01-memory"
 	Line    int    `toml:"-"` // line of the entry's name key in labs.toml
@@ -216,6 +221,11 @@ func (l *Lab) check() string {
 	}
 	if l.Workload != "" && !workloadName.MatchString(l.Workload) {
 		return fmt.Sprintf("workload %q: name one test or benchmark of the lab's package, such as \"TestLeak\" or \"BenchmarkGet\"", l.Workload)
+	}
+	for _, h := range l.Helpers {
+		if !strings.HasPrefix(h, "Test") {
+			return fmt.Sprintf("helpers %q: name a test of the lab's package, such as \"TestChild\"", h)
+		}
 	}
 	for _, f := range l.Edit {
 		if f == "" || f == "." || f == ".." || filepath.Base(f) != f || strings.ContainsAny(f, `/\`) {

@@ -28,6 +28,8 @@ type Spec struct {
 	// Output receives the command's standard output and standard error,
 	// merged, as it arrives.
 	Output io.Writer
+	// ExtraFiles are open files the command gets as descriptors 3, 4, …
+	ExtraFiles []*os.File
 }
 
 // Group is a started command and its process group.
@@ -61,6 +63,7 @@ func Start(ctx context.Context, s Spec) (*Group, error) {
 	cmd.Env = s.Env
 	cmd.Stdout = w
 	cmd.Stderr = w
+	cmd.ExtraFiles = s.ExtraFiles
 	cmd.SysProcAttr = newGroupAttr()
 	g := &Group{cmd: cmd, copied: make(chan struct{})}
 	cmd.Cancel = func() error { g.kill(); return nil }

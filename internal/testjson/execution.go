@@ -132,10 +132,21 @@ type Execution struct {
 	// building maps a build's ImportPath ("pkg [pkg.test]") to its lines,
 	// until the package's fail event names it in FailedBuild.
 	building map[string][]string
+	failed   []string // import paths of builds that failed, in order
 	// Loose holds lines that were not JSON events, such as go command
 	// errors ("no Go files in …", "pattern matched no packages").
 	Loose  []string
 	outCap int
+}
+
+// FailedBuild returns the first build that failed (its import path and
+// the compiler's lines), as `go build -json` and `go test -c -json`
+// report it, where no test event names it; ok is false when none failed.
+func (e *Execution) FailedBuild() (importPath string, lines []string, ok bool) {
+	if len(e.failed) == 0 {
+		return "", nil, false
+	}
+	return e.failed[0], e.building[e.failed[0]], true
 }
 
 func newExecution(outCap int) *Execution {
@@ -175,6 +186,7 @@ func (e *Execution) add(ev Event) {
 		}
 		return
 	case ActionBuildFail:
+		e.failed = append(e.failed, ev.ImportPath)
 		return
 	}
 	if ev.Package == "" {
