@@ -256,6 +256,7 @@ func (s *sub) grade(labs ...string) *Report {
 
 func (s *sub) gradeWith(g *Grader) *Report {
 	s.t.Helper()
+	defer g.Close()
 	in, err := ReadSubmission(context.Background(), g.Course, s.dir)
 	if err != nil {
 		s.t.Fatal(err)

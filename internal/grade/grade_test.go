@@ -261,29 +261,39 @@ func TestMissingOrLinkedEditFileScoresZero(t *testing.T) {
 	wantLab(t, rep, "02-fixtures/square", StatusMissing, "is not a regular file")
 }
 
-// TestRewritingTheCourseScoresZero: code under test that rewrites the
-// course's copy (here, a later lab's test) scores 0, and the copy is made
-// again, so the later lab is graded against the course's own test.
-func TestRewritingTheCourseScoresZero(t *testing.T) {
+// rewriter is the system lab's solution with an init that rewrites
+// another lab's test, as a student's code could try from a test run.
+func rewriter(s *sub) string {
+	return strings.Replace(s.read("solutions/02-fixtures/system/system.go"), "// Greet greets name.",
+		"func init() {\n\tos.WriteFile(\"../square/square_test.go\", []byte(\"package square\\n\"), 0o644)\n}\n\n// Greet greets name.", 1)
+}
+
+// TestRewritingTheCourseChangesNothing: in the sandbox the course is
+// read-only, so code under test that tries to rewrite a later lab's test
+// changes nothing: it is graded on its merits, and the later lab against
+// the course's own test.
+func TestRewritingTheCourseChangesNothing(t *testing.T) {
 	s := newSub(t, "rewrites") // square as shipped: it must fail
-	s.write("02-fixtures/sum/sum.go", `package sum
-
-import "os"
-
-func init() {
-	os.WriteFile("../square/square_test.go", []byte("package square\n"), 0o644)
+	s.write("02-fixtures/system/system.go", rewriter(s))
+	rep := s.grade("02-fixtures/system", "02-fixtures/square")
+	wantLab(t, rep, "02-fixtures/system", StatusPassed, "")
+	wantLab(t, rep, "02-fixtures/square", StatusFailed, "TestSquare failed")
 }
 
-func Sum(xs []int) int {
-	t := 0
-	for _, x := range xs {
-		t += x
+// TestRewritingTheCourseUnsandboxedScoresZero: run without the sandbox,
+// the same code does rewrite the course's copy; the grader sees it, scores
+// the lab 0 and copies the course again before the next lab.
+func TestRewritingTheCourseUnsandboxedScoresZero(t *testing.T) {
+	s := newSub(t, "rewrites-unsandboxed")
+	s.write("02-fixtures/system/system.go", rewriter(s))
+	g := NewGrader(fixture.course)
+	g.Unsandboxed = true
+	var err error
+	if g.Labs, err = fixture.course.Resolve([]string{"02-fixtures/system", "02-fixtures/square"}); err != nil {
+		t.Fatal(err)
 	}
-	return t
-}
-`)
-	rep := s.grade("02-fixtures/sum", "02-fixtures/square")
-	wantLab(t, rep, "02-fixtures/sum", StatusTampered, "02-fixtures/square/square_test.go")
+	rep := s.gradeWith(g)
+	wantLab(t, rep, "02-fixtures/system", StatusTampered, "02-fixtures/square/square_test.go")
 	wantLab(t, rep, "02-fixtures/square", StatusFailed, "TestSquare failed")
 }
 

@@ -74,6 +74,7 @@ type Failure struct {
 type Test struct {
 	Name    string
 	Passed  bool
+	Skipped bool
 	Figures []figure.Figure
 }
 
@@ -204,7 +205,7 @@ func summarize(res *Result, e *testjson.Execution, pres proc.Result, limit time.
 		if tc.Status == testjson.StatusPass {
 			res.Passed++
 		}
-		res.Tests = append(res.Tests, Test{Name: tc.Name, Passed: tc.Status == testjson.StatusPass, Figures: figures(tc)})
+		res.Tests = append(res.Tests, Test{Name: tc.Name, Passed: tc.Status == testjson.StatusPass, Skipped: tc.Status == testjson.StatusSkip, Figures: figures(tc)})
 	}
 	raced := false
 	for _, tc := range p.Failed() {

@@ -27,6 +27,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -218,8 +220,32 @@ func solution(ctx context.Context, c *course.Course, l manifest.Lab, opts Option
 		v.Problems = append(v.Problems, fmt.Sprintf("with its solution it must pass, plain and under -race, but it %s", Describe(r)))
 		return nil
 	}
+	v.Problems = append(v.Problems, helperProblems(l, r)...)
 	v.Notes = append(v.Notes, fmt.Sprintf("solution: %d pass in %s, -race in %s", r.Passed, seconds(r.Elapsed), seconds(r.RaceElapsed)))
 	return nil
+}
+
+// helperProblems checks the lab's helpers against the solution's run:
+// grade counts a skip as a pass only for the tests labs.toml names as
+// helpers, so every top-level test that skips must be named there, and
+// every one named there must skip.
+func helperProblems(l manifest.Lab, r labrun.Result) []string {
+	var out []string
+	skipped := map[string]bool{}
+	for _, t := range r.Tests {
+		if t.Skipped && !strings.Contains(t.Name, "/") {
+			skipped[t.Name] = true
+			if !slices.Contains(l.Helpers, t.Name) {
+				out = append(out, fmt.Sprintf("%s skips with the solution in place: grade would score that incomplete; make it run, or, if it only runs as a child process, add it to helpers = [...] in labs.toml", t.Name))
+			}
+		}
+	}
+	for _, h := range l.Helpers {
+		if !skipped[h] {
+			out = append(out, fmt.Sprintf("helpers names %s, which did not skip with the solution in place: take it out of helpers", h))
+		}
+	}
+	return out
 }
 
 func seconds(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }
