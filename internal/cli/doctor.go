@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/goperflabs/labs/internal/sandbox"
 	"os"
 	"os/exec"
 	"strings"
@@ -34,6 +35,7 @@ func (a *app) doctor(ctx context.Context, args []string) error {
 		toolFinding("redis-server", false, "redis-server --version", "optional, to run the caching labs against a real Redis: apt install redis-server, brew install redis; then "+redisguard.StartCommand),
 		procFinding(),
 		a.cacheFinding(ctx),
+		sandboxFinding(ctx),
 	}
 	missing := false
 	for _, f := range findings {
@@ -93,4 +95,20 @@ func (a *app) cacheFinding(ctx context.Context) finding {
 		return finding{"build cache", false, fmt.Sprintf("cold: %d dependencies to compile on the first run (a few minutes; go run ./cmd/perflab list does it)", len(stale)), false}
 	}
 	return finding{"build cache", true, "warm: every dependency is compiled", false}
+}
+
+// sandboxFinding says whether grade can run submissions in a sandbox:
+// bwrap installed and able to start one here. Learners do not need it.
+func sandboxFinding(ctx context.Context) finding {
+	tmp, err := os.MkdirTemp("", "perflab-doctor-")
+	if err != nil {
+		return finding{"sandbox", false, err.Error(), false}
+	}
+	defer os.RemoveAll(tmp)
+	b, err := sandbox.New(ctx, tmp)
+	if err != nil {
+		return finding{"sandbox", false, "for teachers only, grade needs it: " + err.Error(), false}
+	}
+	b.Close()
+	return finding{"sandbox", true, "bubblewrap starts a sandbox: grade runs submissions in it", false}
 }
