@@ -118,7 +118,8 @@ func (a *app) grade(ctx context.Context, args []string) error {
 		return &usageError{"grade --out is for one submission; a class gets RESULTS/NAME.json for each and a CSV (--results, --csv)"}
 	}
 	err = a.gradeCourse(ctx, o, subs, outs, class)
-	if err != nil && !class && !errors.Is(err, ErrFailed) {
+	var written *outputError
+	if err != nil && !class && !errors.Is(err, ErrFailed) && !errors.As(err, &written) {
 		a.writeGradescopeFailure(outs, err)
 	}
 	return err
@@ -187,6 +188,13 @@ func (a *app) openGradeCourse(ctx context.Context, o *gradeOptions) (*grade.Cour
 	return c, nil
 }
 
+// outputError is a report that could not be written: grading itself
+// went well, so no failure is reported in its place.
+type outputError struct{ err error }
+
+func (e *outputError) Error() string { return e.err.Error() }
+func (e *outputError) Unwrap() error { return e.err }
+
 // gradeOne grades one submission, with a line per lab on stderr as it
 // finishes, and writes its report to each output; it returns ErrFailed
 // unless every lab scored.
@@ -209,7 +217,7 @@ func (a *app) gradeOne(ctx context.Context, g *grade.Grader, dir string, outs []
 	}
 	for _, out := range outs {
 		if err := a.writeOutput(rep, out); err != nil {
-			return err
+			return &outputError{err}
 		}
 	}
 	if !rep.Full() {
