@@ -102,6 +102,42 @@ solutions/<chapter>/<lab>/wrong/ fails (never by a build error) and each alterna
   --from REV      prove the labs of another commit
   --working-tree  prove the files as they are now, edits included
 `,
+	"grade": `Usage: go run ./cmd/perflab grade [options] [SUBMISSION…]
+       go run ./cmd/perflab grade --merge [--csv FILE] REPORT.json…
+
+For teachers: grades submissions against the course as committed (git's
+HEAD of the course's checkout): its tests, test kit and manifests, with
+only each lab's edit files taken from the submission. With no
+submission, grades this checkout's working tree. One submission prints
+its report and a line per lab on stderr as it finishes; several (or one
+with --results or --csv) are a class: a line per submission, a report
+each in RESULTS/NAME.json and one CSV. Exits 0 only when every lab
+scored. See TEACHING.md.
+  --course DIR      the course's checkout (default: the one this folder
+                    is in)
+  --rev REV         grade against this commit of the course (default HEAD)
+  --working-tree    grade against a course folder that is not a git
+                    checkout, as it is on disk, not a pinned commit
+  --labs L,…        grade these labs or chapters only (default all)
+  --mem MiB         memory limit of a lab run (default 2048; twice as much
+                    under -race)
+  --format F        the report on stdout as text (default), json,
+                    gradescope, github or csv
+  --json            the same as --format json
+  --out F=PATH      also write the report in format F to PATH (- is
+                    stdout); repeatable: --out gradescope=results.json
+                    --out csv=grades.csv. With --out and no --format,
+                    nothing else goes to stdout
+  -p N              grade N submissions of a class at once (default 1)
+  --results DIR     a class's reports, NAME.json, each signed in
+                    NAME.json.hmac (default: grades here, or outside the
+                    course's checkout when here is inside it); a signed
+                    report of the same work is reused, not graded again
+  --csv FILE        the class's CSV (default RESULTS/grades.csv); with
+                    --merge, the merged CSV (default stdout)
+  --merge           merge --json reports (a class workflow's artifacts)
+                    into one CSV, without grading
+`,
 }
 
 // commandHelp returns a command's --help text.

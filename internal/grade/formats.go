@@ -51,6 +51,21 @@ func (r *Report) WriteGradescope(w io.Writer) error {
 	return enc.Encode(g)
 }
 
+// WriteGradescopeFailure writes a results.json for a grade that could not
+// be made (no course, no go, grading itself failed): score 0, no tests and
+// the reason in output, so that Gradescope shows the reason instead of
+// "invalid autograder output".
+func WriteGradescopeFailure(w io.Writer, reason string) error {
+	g := gradescope{Visibility: "visible", Tests: []gradescopeTest{},
+		Output: "perflab grade could not grade this submission: " + reason + "\nThis is a failure of the grader, not a grade: ask your teacher."}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(g); err != nil {
+		return fmt.Errorf("writing results.json: %w", err)
+	}
+	return nil
+}
+
 // labOutput is the status, the reason and the figures of a lab, as lines.
 func labOutput(l LabResult) string {
 	lines := []string{string(l.Status)}

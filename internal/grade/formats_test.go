@@ -41,6 +41,21 @@ func TestGradescopeMatchesSchema(t *testing.T) {
 	}
 }
 
+// TestGradescopeFailureMatchesSchema: when grading itself fails, the
+// results.json Gradescope gets is still valid, with score 0 and the reason.
+func TestGradescopeFailureMatchesSchema(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteGradescopeFailure(&b, `exec: "go": executable file not found in $PATH`); err != nil {
+		t.Fatal(err)
+	}
+	validate(t, "gradescope-results.schema.json", b.Bytes())
+	for _, want := range []string{`"score": 0`, `"tests": []`, `could not grade this submission: exec: \"go\"`} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("results.json has no %s:\n%s", want, b.String())
+		}
+	}
+}
+
 func TestAnnotationsPointAtTheLine(t *testing.T) {
 	var b bytes.Buffer
 	if err := sample().WriteAnnotations(&b); err != nil {

@@ -39,6 +39,9 @@ type Grader struct {
 	Limits Limits
 	// Labs are the labs graded; nil means every lab of the course.
 	Labs []manifest.Lab
+	// Progress, if set, is called by Grade as each lab finishes, with how
+	// many of total are done and the lab's result.
+	Progress func(done, total int, lr LabResult)
 
 	// Unsandboxed runs the student's code without the sandbox, as the
 	// grader's own user: for machines where none can be made, at the
@@ -141,12 +144,18 @@ func (g *Grader) Grade(ctx context.Context, sub *Submission) (*Report, error) {
 	}
 	defer os.RemoveAll(tmp)
 	rep := newReport(g.Course, sub)
-	for _, l := range g.labs() {
+	labs := g.labs()
+	for i, l := range labs {
+		labStart := time.Now()
 		lr, err := g.gradeLab(ctx, sub, l, tmp)
 		if err != nil {
 			return nil, fmt.Errorf("grading %s: %w", l.ID(), err)
 		}
+		lr.Elapsed = time.Since(labStart).Seconds()
 		rep.add(lr)
+		if g.Progress != nil {
+			g.Progress(i+1, len(labs), lr)
+		}
 	}
 	rep.Elapsed = time.Since(start).Seconds()
 	return rep, nil

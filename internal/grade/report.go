@@ -1,9 +1,18 @@
 package grade
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -174,3 +183,135 @@ func orWorkingTree(s string) string {
 // Problem is a reason to score a lab 0 without running it, at a line of
 // one of its edit files: what the screen found.
 type Problem = screen.Problem
+
+// ErrNotSigned means a report file has no signature, or one that this
+// grader's key did not make.
+var ErrNotSigned = errors.New("report not signed by this grader")
+
+// Key signs the report files a grader writes (HMAC-SHA256 of the file's
+// bytes, in a sidecar file SigFile(path)), so that a report found in a
+// results folder is reused only if this grader wrote it, not a student's
+// code that ran while the class was graded.
+type Key struct{ secret []byte }
+
+// keySize is the number of random bytes in a key.
+const keySize = 32
+
+// DefaultKeyFile is where the key is kept, outside any results folder:
+// os.UserCacheDir()/perflab/grade.key.
+func DefaultKeyFile() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the folder for the grade key: %w", err)
+	}
+	return filepath.Join(dir, "perflab", "grade.key"), nil
+}
+
+// LoadKey reads the key at path ("" means DefaultKeyFile). With create,
+// a missing key is made: random bytes in a file only its owner can read.
+func LoadKey(path string, create bool) (*Key, error) {
+	if path == "" {
+		var err error
+		if path, err = DefaultKeyFile(); err != nil {
+			return nil, err
+		}
+	}
+	secret, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && create {
+		return newKey(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the grade key: %w", err)
+	}
+	if len(secret) < keySize {
+		return nil, fmt.Errorf("the grade key %s is too short (%d bytes); delete it and a new one is made", path, len(secret))
+	}
+	return &Key{secret}, nil
+}
+
+// newKey writes a new key at path, 0600, unless another grader just did.
+func newKey(path string) (*Key, error) {
+	secret := make([]byte, keySize)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, fmt.Errorf("making the grade key: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("making the grade key: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return LoadKey(path, false)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("making the grade key: %w", err)
+	}
+	if _, err := f.Write(secret); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("writing the grade key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("writing the grade key: %w", err)
+	}
+	return &Key{secret}, nil
+}
+
+// SigFile is the sidecar that holds a report file's signature.
+func SigFile(path string) string { return path + ".hmac" }
+
+func (k *Key) sum(data []byte) []byte {
+	m := hmac.New(sha256.New, k.secret)
+	m.Write(data)
+	return m.Sum(nil)
+}
+
+// WriteReport writes rep as JSON to path and its signature to
+// SigFile(path), each through a temporary file and a rename.
+func (k *Key) WriteReport(path string, rep *Report) error {
+	var b bytes.Buffer
+	if err := rep.WriteJSON(&b); err != nil {
+		return err
+	}
+	if err := writeAtomic(path, b.Bytes()); err != nil {
+		return err
+	}
+	return writeAtomic(SigFile(path), []byte("hmac-sha256 "+hex.EncodeToString(k.sum(b.Bytes()))+"\n"))
+}
+
+// Verify returns ErrNotSigned unless SigFile(path) holds this key's
+// signature of the file at path.
+func (k *Key) Verify(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading a report: %w", err)
+	}
+	sig, err := os.ReadFile(SigFile(path))
+	if err != nil {
+		return ErrNotSigned
+	}
+	hexSum, ok := strings.CutPrefix(strings.TrimSpace(string(sig)), "hmac-sha256 ")
+	got, err := hex.DecodeString(hexSum)
+	if !ok || err != nil || !hmac.Equal(got, k.sum(data)) {
+		return ErrNotSigned
+	}
+	return nil
+}
+
+// ReadReport reads the report at path if this key signed it.
+func (k *Key) ReadReport(path string) (*Report, error) {
+	if err := k.Verify(path); err != nil {
+		return nil, err
+	}
+	return ReadReport(path)
+}
+
+// writeAtomic writes data to path through a temporary file.
+func writeAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
