@@ -25,7 +25,7 @@ type gradeOutput struct{ format, path string }
 // gradeOptions are grade's flags.
 type gradeOptions struct {
 	course, rev, format, results, csv, labs string
-	json, merge, workingTree                bool
+	json, merge, workingTree, unsandboxed   bool
 	parallel                                int
 	memMiB                                  int64
 	outs                                    []gradeOutput
@@ -52,6 +52,7 @@ func (a *app) gradeFlags() (*flag.FlagSet, *gradeOptions) {
 	fs.StringVar(&o.labs, "labs", "", "")
 	fs.BoolVar(&o.merge, "merge", false, "")
 	fs.BoolVar(&o.workingTree, "working-tree", false, "")
+	fs.BoolVar(&o.unsandboxed, "unsandboxed", false, "")
 	return fs, o
 }
 
@@ -136,7 +137,12 @@ func (a *app) gradeCourse(ctx context.Context, o *gradeOptions, subs []string, o
 	}
 	defer c.Close()
 	g := grade.NewGrader(c)
+	defer g.Close()
 	g.Limits.Memory = o.memMiB << 20
+	g.Unsandboxed = o.unsandboxed
+	if o.unsandboxed {
+		fmt.Fprintln(a.stderr, "perflab grade: --unsandboxed: the submissions' code runs as you, and can read your files, use your network and outlive grading")
+	}
 	if o.labs != "" {
 		if g.Labs, err = c.Resolve(strings.Split(o.labs, ",")); err != nil {
 			return err
@@ -146,6 +152,9 @@ func (a *app) gradeCourse(ctx context.Context, o *gradeOptions, subs []string, o
 		if held := g.SubmissionsIn(subs[0]); len(held) > 0 {
 			return &usageError{fmt.Sprintf("grade: %s is not a copy of the course but a folder of %d submissions; grade them all with: go run ./cmd/perflab grade %s", subs[0], len(held), filepath.Join(subs[0], "*"))}
 		}
+	}
+	if err := g.Prepare(ctx); err != nil {
+		return err
 	}
 	if class {
 		return a.gradeClass(ctx, g, subs, o)

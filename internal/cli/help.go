@@ -112,7 +112,8 @@ submission, grades this checkout's working tree. One submission prints
 its report and a line per lab on stderr as it finishes; several (or one
 with --results or --csv) are a class: a line per submission, a report
 each in RESULTS/NAME.json and one CSV. Exits 0 only when every lab
-scored. See TEACHING.md.
+scored. Each lab's tests are built outside and run in a bubblewrap
+sandbox (install bubblewrap; perflab doctor checks it). See TEACHING.md.
   --course DIR      the course's checkout (default: the one this folder
                     is in)
   --rev REV         grade against this commit of the course (default HEAD)
@@ -137,6 +138,9 @@ scored. See TEACHING.md.
                     --merge, the merged CSV (default stdout)
   --merge           merge --json reports (a class workflow's artifacts)
                     into one CSV, without grading
+  --unsandboxed     run the submissions' code without the bubblewrap
+                    sandbox, as you, with your files and network: only
+                    for work you trust, where no sandbox can be made
 `,
 }
 
