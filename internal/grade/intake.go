@@ -123,6 +123,7 @@ func resolveUpload(dir string) (string, string, error) {
 // message is one line saying what to upload.
 type LayoutError struct{ Msg string }
 
+// Error returns the one line.
 func (e *LayoutError) Error() string { return e.Msg }
 
 // SubmissionRoot returns the folder of an upload that holds the course's
@@ -181,9 +182,14 @@ func chapterDirs(c *Course) []string {
 	return out
 }
 
-// digest sets s.Digest from the copied edit files, in the course's order.
+// digest sets s.Digest from the copied edit files, in the course's order,
+// and from the refusal if any, so that a batch does not take the report
+// of a refused submission for that of one with no edit files.
 func (s *Submission) digest(c *Course) error {
 	h := sha256.New()
+	if s.Refused != "" {
+		fmt.Fprintf(h, "refused %s\n", s.Refused)
+	}
 	for _, l := range c.Labs() {
 		for _, f := range l.Edit {
 			key := l.ID() + "/" + f
