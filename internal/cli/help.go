@@ -101,6 +101,9 @@ solutions/<chapter>/<lab>/wrong/ fails (never by a build error) and each alterna
   -p N            go test commands at once (default: one per CPU)
   --from REV      prove the labs of another commit
   --working-tree  prove the files as they are now, edits included
+  --grade         instead, grade every reference solution and kept
+                  alternative through perflab grade (sandbox included):
+                  each must score full marks
 `,
 	"grade": `Usage: go run ./cmd/perflab grade [options] [SUBMISSION…]
        go run ./cmd/perflab grade --merge [--csv FILE] REPORT.json…

@@ -4,8 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/goperflabs/labs/internal/grade"
+	"github.com/goperflabs/labs/internal/manifest"
 
 	"github.com/goperflabs/labs/internal/course"
 	"github.com/goperflabs/labs/internal/snapshot"
@@ -22,9 +28,13 @@ func (a *app) verify(ctx context.Context, args []string) error {
 	parallel := fs.Int("p", 0, "")
 	from := fs.String("from", "HEAD", "")
 	workingTree := fs.Bool("working-tree", false, "")
+	viaGrade := fs.Bool("grade", false, "")
 	targets, err := a.parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if *viaGrade {
+		return a.verifyGrade(ctx, targets, *from, *parallel)
 	}
 	if err := a.checkRedis(ctx); err != nil {
 		return err
@@ -121,4 +131,83 @@ func casesNote(cases []verify.CaseResult) string {
 	}
 	w, alt := counts[verify.Wrong], counts[verify.Alt]
 	return fmt.Sprintf("kept fixes: %d/%d wrong fail, %d/%d alt pass", w[0], w[0]+w[1], alt[0], alt[0]+alt[1])
+}
+
+// verifyGrade grades every targeted lab's reference solution and kept
+// alternatives through perflab grade's own path (screen, trusted build,
+// sandboxed run, verdict by recorder) and expects full marks for each:
+// what check accepts, grade must too. N counts labs.
+func (a *app) verifyGrade(ctx context.Context, targets []string, rev string, parallel int) error {
+	c, err := grade.OpenCourse(ctx, a.course.Root, rev)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	labs, err := c.Resolve(targets)
+	if err != nil {
+		return err
+	}
+	g := grade.NewGrader(c)
+	defer g.Close()
+	if err := g.Prepare(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stderr, "grading the reference solution and kept alternatives of %d labs at %s through perflab grade\n", len(labs), c.ShortCommit())
+	g.Warm(ctx)
+	n, failed := 0, 0
+	g.Prove(ctx, labs, func(l manifest.Lab) []grade.Named { return gradeSets(c.Course, l) }, max(parallel, 2), func(p grade.Proof) {
+		n++
+		if !p.Full() {
+			failed++
+		}
+		a.writeProof(n, len(labs), p)
+	})
+	fmt.Fprintf(a.stdout, "%d passed, %d failed\n", len(labs)-failed, failed)
+	if failed > 0 {
+		return ErrFailed
+	}
+	return nil
+}
+
+// gradeSets are the lab's reference solution and each kept alternative,
+// its files laid over the solution's.
+func gradeSets(c *course.Course, l manifest.Lab) []grade.Named {
+	sol := map[string]string{}
+	for _, f := range l.Edit {
+		sol[f] = c.SolutionFile(l, f)
+	}
+	sets := []grade.Named{{Name: "solution", Files: sol}}
+	for _, cs := range verify.Cases(c, l) {
+		if cs.Kind != verify.Alt {
+			continue
+		}
+		files := maps.Clone(sol)
+		for _, f := range cs.Files {
+			files[f] = filepath.Join(cs.Dir, f)
+		}
+		sets = append(sets, grade.Named{Name: cs.ID(), Files: files})
+	}
+	return sets
+}
+
+func (a *app) writeProof(i, total int, p grade.Proof) {
+	status := a.green("ok  ")
+	if !p.Full() {
+		status = a.red("FAIL")
+	}
+	full := 0
+	for _, g := range p.Graded {
+		if g.Result.Score == g.Result.Max {
+			full++
+		}
+	}
+	fmt.Fprintf(a.stdout, "[%d/%d] %s %s  grade: %d/%d full marks (solution and alternatives) in %s\n", i, total, status, a.bold(p.Lab.ID()), full, len(p.Graded), p.Elapsed.Round(time.Second))
+	if p.Err != nil {
+		fmt.Fprintf(a.stdout, "        grade failed: %v\n", p.Err)
+	}
+	for _, g := range p.Graded {
+		if g.Result.Score != g.Result.Max {
+			fmt.Fprintf(a.stdout, "        %s scored %d/%d: %s %s\n", g.Name, g.Result.Score, g.Result.Max, g.Result.Status, g.Result.Reason)
+		}
+	}
 }

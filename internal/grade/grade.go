@@ -161,11 +161,10 @@ func (g *Grader) Grade(ctx context.Context, sub *Submission) (*Report, error) {
 	return rep, nil
 }
 
-// gradeLab screens, runs and judges one lab.
+// gradeLab takes one lab's edit files from the submission and grades
+// them; Grade times it.
 func (g *Grader) gradeLab(ctx context.Context, sub *Submission, l manifest.Lab, tmp string) (LabResult, error) {
-	start := time.Now()
 	lr := LabResult{Lab: l.ID(), Title: l.Title, Max: l.Points, Race: l.Race}
-	defer func() { lr.Elapsed = time.Since(start).Seconds() }()
 	files := map[string]string{}
 	for _, f := range l.Edit {
 		path, why := sub.File(l, f)
@@ -175,6 +174,31 @@ func (g *Grader) gradeLab(ctx context.Context, sub *Submission, l manifest.Lab, 
 		}
 		files[f] = path
 	}
+	return g.gradeFiles(ctx, l, files, tmp, lr)
+}
+
+// GradeFiles grades one lab with the given edit files (a name in the
+// lab's folder → the file to use), the way Grade grades a submission's:
+// screen, trusted build, sandboxed run, verdict. verify --grade uses it to
+// prove that every reference solution and kept alternative scores full
+// marks.
+func (g *Grader) GradeFiles(ctx context.Context, l manifest.Lab, files map[string]string) (LabResult, error) {
+	if err := g.Prepare(ctx); err != nil {
+		return LabResult{}, err
+	}
+	tmp, err := os.MkdirTemp("", "perflab-grade-")
+	if err != nil {
+		return LabResult{}, fmt.Errorf("making a folder for a run: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	start := time.Now()
+	lr, err := g.gradeFiles(ctx, l, files, tmp, LabResult{Lab: l.ID(), Title: l.Title, Max: l.Points, Race: l.Race})
+	lr.Elapsed = time.Since(start).Seconds()
+	return lr, err
+}
+
+// gradeFiles screens, runs and judges one lab's files into lr.
+func (g *Grader) gradeFiles(ctx context.Context, l manifest.Lab, files map[string]string, tmp string, lr LabResult) (LabResult, error) {
 	for _, f := range l.Edit {
 		probs, err := g.screenFile(ctx, l, f, files[f])
 		if err != nil {
