@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -170,7 +169,7 @@ func (a *app) verifyGrade(ctx context.Context, targets []string, rev string, par
 }
 
 // gradeSets are the lab's reference solution and each kept alternative,
-// its files laid over the solution's.
+// its files laid over the shipped ones, as verify runs it.
 func gradeSets(c *course.Course, l manifest.Lab) []grade.Named {
 	sol := map[string]string{}
 	for _, f := range l.Edit {
@@ -181,7 +180,12 @@ func gradeSets(c *course.Course, l manifest.Lab) []grade.Named {
 		if cs.Kind != verify.Alt {
 			continue
 		}
-		files := maps.Clone(sol)
+		files := map[string]string{}
+		for _, f := range l.Edit {
+			if shipped := filepath.Join(c.Dir(l), f); fileExists(shipped) {
+				files[f] = shipped
+			}
+		}
 		for _, f := range cs.Files {
 			files[f] = filepath.Join(cs.Dir, f)
 		}
@@ -210,4 +214,9 @@ func (a *app) writeProof(i, total int, p grade.Proof) {
 			fmt.Fprintf(a.stdout, "        %s scored %d/%d: %s %s\n", g.Name, g.Result.Score, g.Result.Max, g.Result.Status, g.Result.Reason)
 		}
 	}
+}
+
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
 }
