@@ -222,6 +222,11 @@ func (g *Grader) command(x execution, args []string) (name string, argv []string
 		ReadOnly: []string{x.Course.Root, x.Bin},
 		Binds:    x.Binds,
 		Tmp:      sandboxTmp,
+		// A lab whose student files are all data (the pgo lab's
+		// profile) runs only the course's code, and its tests build
+		// with the go command: a cold build cache there would cost
+		// minutes.
+		ShareGoCache: len(x.Lab.DataFiles()) == len(x.Lab.Edit),
 	}
 	if sol := filepath.Join(x.Course.Root, "solutions"); isDir(sol) {
 		spec.Hide = append(spec.Hide, sol)

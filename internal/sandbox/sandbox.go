@@ -56,6 +56,11 @@ type Spec struct {
 	// Env is the whole environment of the program: nothing is inherited.
 	// PATH, HOME, TMPDIR and the Go variables are set unless Env has them.
 	Env []string
+	// ShareGoCache binds the host's Go build cache read-write and points
+	// GOCACHE at it, for a program that runs the go command on trusted
+	// code only (a lab whose student files are data, such as a profile).
+	// Untrusted code must never get it: it could poison later builds.
+	ShareGoCache bool
 }
 
 // Bind is a read-only bind of Src at Dst.
@@ -68,6 +73,7 @@ type Sandbox struct {
 	etc    string
 	goroot string
 	modDir string
+	cache  string
 	usr    []string // bwrap arguments for /usr and its links
 }
 
@@ -90,7 +96,7 @@ func New(ctx context.Context, tmp string) (*Sandbox, error) {
 		b.Close()
 		return nil, err
 	}
-	b.goroot, b.modDir = goPaths(ctx)
+	b.goroot, b.modDir, b.cache = goPaths(ctx)
 	b.usr = systemBinds()
 	if err := b.probe(ctx); err != nil {
 		b.Close()
@@ -153,7 +159,12 @@ func (b *Sandbox) Command(s Spec) (string, []string) {
 	for _, h := range s.Hide {
 		args = append(args, "--tmpfs", h, "--remount-ro", h)
 	}
-	for _, kv := range b.env(s.Env) {
+	env := s.Env
+	if s.ShareGoCache && b.cache != "" {
+		args = append(args, "--bind", b.cache, b.cache)
+		env = append(env, "GOCACHE="+b.cache)
+	}
+	for _, kv := range b.env(env) {
 		k, v, _ := strings.Cut(kv, "=")
 		args = append(args, "--setenv", k, v)
 	}

@@ -28,19 +28,20 @@ func writeEtc(dir string) error {
 	return os.Chmod(dir, 0o755)
 }
 
-// goPaths returns GOROOT and GOMODCACHE, for tests that run the go
-// command (the pgo lab builds its package with a profile). The build
-// cache is never shared: a go command inside gets a fresh one in /tmp.
-func goPaths(ctx context.Context) (goroot, modcache string) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOROOT", "GOMODCACHE").Output()
+// goPaths returns GOROOT, GOMODCACHE and GOCACHE, for tests that run
+// the go command (the pgo lab builds its package with a profile). The
+// build cache is shared only where Spec.ShareGoCache says so; otherwise a
+// go command inside gets a fresh one in /tmp.
+func goPaths(ctx context.Context) (goroot, modcache, cache string) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOROOT", "GOMODCACHE", "GOCACHE").Output()
 	if err != nil {
-		return "", ""
+		return "", "", ""
 	}
 	f := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(f) != 2 {
-		return "", ""
+	if len(f) != 3 {
+		return "", "", ""
 	}
-	return existing(f[0]), existing(f[1])
+	return existing(f[0]), existing(f[1]), existing(f[2])
 }
 
 func existing(path string) string {
