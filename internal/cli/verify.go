@@ -151,10 +151,15 @@ func (a *app) verifyGrade(ctx context.Context, targets []string, rev string, par
 	if err := g.Prepare(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stderr, "grading the reference solution and kept alternatives of %d labs at %s through perflab grade\n", len(labs), c.ShortCommit())
+	solved, err := a.solvedSubmission(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer solved.Close()
+	fmt.Fprintf(a.stderr, "grading a submission of every reference solution, and each kept alternative, of %d labs at %s through perflab grade\n", len(labs), c.ShortCommit())
 	g.Warm(ctx)
 	n, failed := 0, 0
-	g.Prove(ctx, labs, func(l manifest.Lab) []grade.Named { return gradeSets(c.Course, l) }, max(parallel, 2), func(p grade.Proof) {
+	g.Prove(ctx, solved, labs, func(l manifest.Lab) []grade.Named { return altSets(c.Course, l) }, max(parallel, 2), func(p grade.Proof) {
 		n++
 		if !p.Full() {
 			failed++
@@ -168,14 +173,25 @@ func (a *app) verifyGrade(ctx context.Context, targets []string, rev string, par
 	return nil
 }
 
-// gradeSets are the lab's reference solution and each kept alternative,
-// its files laid over the shipped ones, as verify runs it.
-func gradeSets(c *course.Course, l manifest.Lab) []grade.Named {
-	sol := map[string]string{}
-	for _, f := range l.Edit {
-		sol[f] = c.SolutionFile(l, f)
+// solvedSubmission reads a submission of every reference solution, made
+// in a temporary folder that Close removes.
+func (a *app) solvedSubmission(ctx context.Context, c *grade.Course) (*grade.Submission, error) {
+	tmp, err := os.MkdirTemp("", "perflab-solved-")
+	if err != nil {
+		return nil, fmt.Errorf("making the solved submission: %w", err)
 	}
-	sets := []grade.Named{{Name: "solution", Files: sol}}
+	defer os.RemoveAll(tmp)
+	dir := filepath.Join(tmp, "solved")
+	if err := grade.Solved(ctx, c, dir); err != nil {
+		return nil, err
+	}
+	return grade.ReadSubmission(ctx, c, dir)
+}
+
+// altSets are the lab's kept alternatives, each laid over the shipped
+// files, as verify runs it.
+func altSets(c *course.Course, l manifest.Lab) []grade.Named {
+	var sets []grade.Named
 	for _, cs := range verify.Cases(c, l) {
 		if cs.Kind != verify.Alt {
 			continue

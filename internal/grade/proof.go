@@ -2,10 +2,15 @@ package grade
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/goperflabs/labs/internal/manifest"
+	"github.com/goperflabs/labs/internal/snapshot"
 )
 
 // Named is one set of edit files to grade a lab with: a reference
@@ -43,9 +48,11 @@ func (p Proof) Full() bool {
 	return true
 }
 
-// Prove grades each lab with each of its sets (sets(l)), parallel labs at
-// a time, and calls done as each lab finishes, one call at a time.
-func (g *Grader) Prove(ctx context.Context, labs []manifest.Lab, sets func(manifest.Lab) []Named, parallel int, done func(Proof)) []Proof {
+// Prove grades each lab of solved (a submission that holds every
+// reference solution: see Solved), as Grade would, and then with each of
+// its other sets (sets(l), the kept alternatives); parallel labs at a
+// time. It calls done as each lab finishes, one call at a time.
+func (g *Grader) Prove(ctx context.Context, solved *Submission, labs []manifest.Lab, sets func(manifest.Lab) []Named, parallel int, done func(Proof)) []Proof {
 	out := make([]Proof, len(labs))
 	sem := make(chan struct{}, max(parallel, 1))
 	var mu sync.Mutex
@@ -54,7 +61,7 @@ func (g *Grader) Prove(ctx context.Context, labs []manifest.Lab, sets func(manif
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			p := g.proveLab(ctx, l, sets(l))
+			p := g.proveLab(ctx, solved, l, sets(l))
 			mu.Lock()
 			defer mu.Unlock()
 			out[i] = p
@@ -67,9 +74,22 @@ func (g *Grader) Prove(ctx context.Context, labs []manifest.Lab, sets func(manif
 	return out
 }
 
-func (g *Grader) proveLab(ctx context.Context, l manifest.Lab, sets []Named) Proof {
+func (g *Grader) proveLab(ctx context.Context, solved *Submission, l manifest.Lab, sets []Named) Proof {
 	start := time.Now()
 	p := Proof{Lab: l}
+	defer func() { p.Elapsed = time.Since(start) }()
+	tmp, err := os.MkdirTemp("", "perflab-grade-")
+	if err != nil {
+		p.Err = err
+		return p
+	}
+	defer os.RemoveAll(tmp)
+	lr, err := g.gradeLab(ctx, solved, l, tmp)
+	if err != nil {
+		p.Err = err
+		return p
+	}
+	p.Graded = append(p.Graded, Graded{Name: "solution", Result: lr})
 	for _, s := range sets {
 		lr, err := g.GradeFiles(ctx, l, s.Files)
 		if err != nil {
@@ -78,6 +98,32 @@ func (g *Grader) proveLab(ctx context.Context, l manifest.Lab, sets []Named) Pro
 		}
 		p.Graded = append(p.Graded, Graded{Name: s.Name, Result: lr})
 	}
-	p.Elapsed = time.Since(start)
 	return p
+}
+
+// Solved writes into dir, which must not exist, a submission made of the
+// course as committed with every lab's reference solution in place: the
+// work that must score full marks.
+func Solved(ctx context.Context, c *Course, dir string) error {
+	if c.Commit == "" {
+		return errors.New("a solved submission is made from a commit of the course: grade from a git checkout")
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return fmt.Errorf("making the solved submission: %w", err)
+	}
+	if err := snapshot.Into(ctx, c.Source, c.Commit, dir); err != nil {
+		return err
+	}
+	for _, l := range c.Labs() {
+		for _, f := range l.Edit {
+			data, err := os.ReadFile(c.SolutionFile(l, f))
+			if err != nil {
+				return fmt.Errorf("lab %s: reading its solution: %w", l.ID(), err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, l.Chapter, l.Name, f), data, 0o644); err != nil {
+				return fmt.Errorf("lab %s: putting its solution in place: %w", l.ID(), err)
+			}
+		}
+	}
+	return nil
 }
