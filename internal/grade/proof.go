@@ -74,9 +74,9 @@ func (g *Grader) Prove(ctx context.Context, solved *Submission, labs []manifest.
 	return out
 }
 
-func (g *Grader) proveLab(ctx context.Context, solved *Submission, l manifest.Lab, sets []Named) Proof {
+func (g *Grader) proveLab(ctx context.Context, solved *Submission, l manifest.Lab, sets []Named) (p Proof) {
 	start := time.Now()
-	p := Proof{Lab: l}
+	p.Lab = l
 	defer func() { p.Elapsed = time.Since(start) }()
 	tmp, err := os.MkdirTemp("", "perflab-grade-")
 	if err != nil {
