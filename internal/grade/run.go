@@ -121,13 +121,12 @@ func buildTest(ctx context.Context, c *Course, l manifest.Lab, ov, bin string, r
 	return goBuild(ctx, c, race, append(args, "./"+l.ID()), grace)
 }
 
-// buildAlone compiles the lab's packages without their test files (the
-// program and its commands), so that a fix that needs a name declared only
-// in a test file fails as it would for the program.
-// Its output goes to /dev/null, which the go command takes for "compile
-// and link, write nothing", however many packages match.
+// buildAlone compiles the lab's package without its test files, so that
+// a fix that needs a name declared only in a test file fails as it would
+// for the program. Its output goes to /dev/null, which the go command
+// takes for "build, write nothing".
 func buildAlone(ctx context.Context, c *Course, l manifest.Lab, ov string, grace time.Duration) (*testjson.Package, bool, error) {
-	args := []string{"build", "-json", "-o", os.DevNull, "-overlay=" + ov, "./" + l.ID() + "/..."}
+	args := []string{"build", "-json", "-o", os.DevNull, "-overlay=" + ov, "./" + l.ID()}
 	return goBuild(ctx, c, false, args, grace)
 }
 
