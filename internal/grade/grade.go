@@ -1,19 +1,24 @@
 // Package grade grades a submission against the teacher's course so that
 // a student cannot change the verdict from outside the files the course
-// asks them to edit.
+// asks them to edit, nor harm the machine that grades.
 //
 // The course is read from git (OpenCourse): tests, the test kit, manifests
 // and go.mod come from a commit, never from the submission. From the
-// submission only each lab's edit files are taken (ReadSubmission); they are
-// screened with go/parser (screen.go), swapped into the course with
-// `go test -overlay`, and run with a time, memory and process limit
-// (limits.go). The verdict is read from the test2json events by test name
-// (score.go): every test of the course's test files, and a canary test
-// planted for each run, must report pass, plain and, for labs with
-// race = true, under -race. A Report (report.go) can be printed for people,
-// as versioned JSON (schema perflab-grade/v1, docs/grade-json.md), or in
-// the Gradescope, GitHub Actions and CSV formats (formats.go). Batch grades
-// a class (batch.go).
+// submission only each lab's edit files are taken (ReadSubmission, which
+// follows no link); they are screened with go/parser (internal/screen).
+// For each run the lab's test binary is built outside any sandbox with the
+// course's toolchain (run.go: go test -c, and the package alone without
+// its test files), then run inside bubblewrap (internal/sandbox) with a
+// time, memory and process limit (limits.go). The verdict is not read from
+// what the binary prints: a recorder planted in the course's test files
+// writes each test's outcome, with a per-run token, to a pipe only grade
+// reads (record.go), and every expected test must record pass and the
+// binary exit 0 (score.go), plain and, for labs with race = true, under
+// -race. A Report (report.go) can be printed for people, as versioned JSON
+// (schema perflab-grade/v1, docs/grade-json.md), or in the Gradescope,
+// GitHub Actions and CSV formats (formats.go). Batch grades a class
+// (batch.go); Prove grades every reference solution and kept alternative
+// (proof.go).
 package grade
 
 import (
