@@ -178,7 +178,8 @@ func (g *Grader) execute(ctx context.Context, x execution) (*run, error) {
 	}
 	gd := newGuard(g.Limits, mem)
 	name, args = gd.wrap(name, args)
-	grp, err := proc.Start(ctx, proc.Spec{Dir: dir, Env: env, Name: name, Args: args, Output: t2j.in, ExtraFiles: []*os.File{recW}})
+	capped := &capWriter{w: t2j.in, left: maxRunOutput}
+	grp, err := proc.Start(ctx, proc.Spec{Dir: dir, Env: env, Name: name, Args: args, Output: capped, ExtraFiles: []*os.File{recW}})
 	recW.Close()
 	if err != nil {
 		gd.stop()
@@ -204,6 +205,29 @@ func (g *Grader) execute(ctx context.Context, x execution) (*run, error) {
 	}
 	out.Package = e.Package(x.Course.Module + "/" + x.Lab.ID())
 	return out, ctx.Err()
+}
+
+// maxRunOutput bounds what grade reads of one run's output: a test
+// binary that prints without end cannot fill the grader's memory.
+const maxRunOutput = 64 << 20
+
+// capWriter passes on its first left bytes and drops the rest, so that
+// the writer behind it (test2json) is never blocked or flooded.
+type capWriter struct {
+	w    io.Writer
+	left int
+}
+
+func (c *capWriter) Write(p []byte) (int, error) {
+	if c.left <= 0 {
+		return len(p), nil
+	}
+	n := min(len(p), c.left)
+	c.left -= n
+	if _, err := c.w.Write(p[:n]); err != nil {
+		c.left = 0 // test2json is gone: drop the rest
+	}
+	return len(p), nil
 }
 
 // command returns what runs the test binary: bwrap around it, or the
