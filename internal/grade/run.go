@@ -238,6 +238,7 @@ func (g *Grader) command(x execution, args []string) (name string, argv []string
 	if g.sandbox == nil {
 		return x.Bin, args, labDir, buildEnv(false)
 	}
+	env = sandbox.BwrapEnv
 	spec := sandbox.Spec{
 		Program:  x.Bin,
 		Args:     args,
@@ -255,12 +256,12 @@ func (g *Grader) command(x execution, args []string) (name string, argv []string
 		spec.Hide = append(spec.Hide, sol)
 	}
 	name, argv = g.sandbox.Command(spec)
-	return name, argv, "/", nil
+	return name, argv, "/", env
 }
 
 // sandboxTmp is the size of a run's private /tmp: room for the tests'
 // temporary folders and, in the pgo lab, a build cache of its own.
-const sandboxTmp = 1 << 30
+const sandboxTmp = 512 << 20
 
 func isDir(p string) bool {
 	st, err := os.Stat(p)

@@ -21,6 +21,7 @@
 //	defer b.Close()
 //	name, args := b.Command(sandbox.Spec{Program: bin, Dir: labDir, ReadOnly: []string{course}, Tmp: 512 << 20})
 //	cmd := exec.Command(name, args...)
+//	cmd.Env = sandbox.BwrapEnv
 package sandbox
 
 import (
@@ -119,7 +120,9 @@ func (b *Sandbox) Close() {
 // namespaces are off fails here, in one line, and not in every lab.
 func (b *Sandbox) probe(ctx context.Context) error {
 	name, args := b.Command(Spec{Program: "/usr/bin/true", Dir: "/"})
-	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = BwrapEnv
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		msg := strings.TrimSpace(string(out))
 		if msg == "" {
@@ -168,9 +171,18 @@ func (b *Sandbox) Command(s Spec) (string, []string) {
 		k, v, _ := strings.Cut(kv, "=")
 		args = append(args, "--setenv", k, v)
 	}
+	// Last, once everything is mounted: the root and /dev are read-only,
+	// so /tmp, with its cap, is the only place to write (bwrap's root and
+	// /dev are tmpfs, which would otherwise take memory without limit).
+	args = append(args, "--remount-ro", "/", "--remount-ro", "/dev")
 	args = append(args, "--chdir", s.Dir, "--", s.Program)
 	return b.bwrap, append(args, s.Args...)
 }
+
+// BwrapEnv is the environment to start bwrap itself with: none of the
+// caller's, since bwrap is PID 1 inside the sandbox and its environment
+// can be read there from /proc/1/environ.
+var BwrapEnv = []string{"PATH=/usr/bin:/bin"}
 
 // env is the program's environment: env, with the defaults it lacks.
 func (b *Sandbox) env(env []string) []string {

@@ -36,7 +36,9 @@ func sh(t *testing.T, b *Sandbox, s Spec, script string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	name, args := b.Command(s)
-	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = BwrapEnv
+	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 
@@ -119,11 +121,22 @@ func TestNoProcessOutlivesTheSandbox(t *testing.T) {
 func TestEnvironmentIsNotInherited(t *testing.T) {
 	b := newSandbox(t)
 	t.Setenv("PERFLAB_SANDBOX_SECRET", "x")
-	out, err := sh(t, b, Spec{Env: []string{"A=1"}}, "env | sort")
+	out, err := sh(t, b, Spec{Env: []string{"A=1"}}, "env | sort; tr '\\0' '\\n' < /proc/1/environ")
 	if err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
 	if strings.Contains(out, "PERFLAB_SANDBOX_SECRET") || !strings.Contains(out, "A=1\n") || !strings.Contains(out, "HOME=/tmp\n") {
-		t.Errorf("environment in the sandbox:\n%s", out)
+		t.Errorf("environment in the sandbox (its own, then PID 1's):\n%s", out)
+	}
+}
+
+func TestOnlyTmpIsWritable(t *testing.T) {
+	b := newSandbox(t)
+	out, err := sh(t, b, Spec{}, "for d in / /dev /dev/shm /etc /usr; do touch $d/perflab-x 2>/dev/null && echo wrote $d; done; echo x > /dev/null && touch /tmp/y && echo tmp")
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if strings.TrimSpace(out) != "tmp" {
+		t.Errorf("the sandbox could write outside /tmp:\n%s", out)
 	}
 }
