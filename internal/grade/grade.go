@@ -24,6 +24,7 @@ package grade
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -311,11 +312,17 @@ func (g *Grader) buildAndRun(ctx context.Context, rc *Course, l manifest.Lab, fi
 	if err != nil {
 		return nil, err
 	}
-	replace := rec.Overlay
+	student := map[string]string{}
 	for name, path := range goFiles {
-		replace[filepath.Join(rc.Dir(l), name)] = path
+		student[filepath.Join(rc.Dir(l), name)] = path
 	}
-	ov, err := writeOverlay(replace, scratch)
+	all := maps.Clone(rec.Overlay)
+	maps.Copy(all, student)
+	ov, err := writeOverlay(all, scratch)
+	if err != nil {
+		return nil, err
+	}
+	alone, err := writeOverlay(student, scratch)
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +333,7 @@ func (g *Grader) buildAndRun(ctx context.Context, rc *Course, l manifest.Lab, fi
 		return buildRun(race, pkg, expired, grace, false), err
 	}
 	if !race {
-		pkg, expired, err := buildAlone(ctx, rc, l, ov, grace)
+		pkg, expired, err := buildAlone(ctx, rc, l, alone, grace)
 		if err != nil || expired || pkg != nil {
 			return buildRun(race, pkg, expired, grace, true), err
 		}

@@ -13,27 +13,35 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
+	"strings"
 
 	"github.com/goperflabs/labs/internal/manifest"
 )
 
 // The verdict does not come from what the test binary prints: code under
 // test can print anything, test2json's framing included. For each run,
-// grade rewrites the course's test files (its own copies, swapped in by
-// overlay) so that every top-level test first calls a recorder planted
-// in the same package. The recorder registers a t.Cleanup, which runs
-// after the test, its subtests and its other cleanups, and writes one
-// line, "TOKEN pass|fail|skip TestName", to descriptor 3: a pipe that
-// only grade reads. The token and the recorder's names are new for every
-// run, so a student's file, written before the run, cannot name them. A
-// lab passes only if every expected test recorded "pass" and the binary
-// exited 0 (recordKey, judge).
+// grade plants a recorder in the lab's package, in a file of its own
+// (recorderFile) that the go command compiles before every other file of
+// the package, and rewrites the course's test files (its own copies,
+// swapped in by overlay, every line kept at its number) so that every
+// top-level test first calls it. The recorder registers a t.Cleanup,
+// which runs after the test, its subtests and its other cleanups, and
+// writes "TOKEN pass|fail|skip TestName" to descriptor 3, a pipe that
+// only grade reads.
 //
-// What is left: code that can open descriptor 3 itself and that finds the
-// token in its own binary (which needs os or syscall, and the screen
-// allows those only where the lab's own code uses them; TEACHING.md lists
-// those labs).
+// The token is not in the binary: grade writes it into a second pipe,
+// descriptor 4, which the recorder reads and closes while the package's
+// variables are initialised, before any of the student's code in the
+// package runs (its file comes first in declaration order, and the
+// student's files are in the same package). The recorder's names are
+// random for every run, so a student's file, written before the run,
+// cannot name them. A lab passes only if every expected test recorded
+// "pass" and the binary exited 0 (judge).
+//
+// What is left: code that may use os can write to descriptor 3 but not
+// sign its lines; to find the token it would have to read the process's
+// own memory (/proc/self/mem, which needs os.Open or syscall calls that
+// the screen allows only where the lab's own code makes them).
 
 // Record statuses, as the recorder writes them.
 const (
@@ -42,54 +50,62 @@ const (
 	recordSkip = "skip"
 )
 
-// recordFD is the descriptor the recorder writes to.
-const recordFD = 3
+// The descriptors the recorder writes its records to and reads its token
+// from.
+const (
+	recordFD = 3
+	tokenFD  = 4
+)
+
+// recorderFile is the recorder's file in the lab's folder: go lists a
+// package's files by name, so "0" sorts before any letter a lab's own
+// files start with.
+const recorderFile = "0000_perflab_record.go"
 
 // maxRecords bounds what grade reads from the record pipe.
 const maxRecords = 1 << 20
 
 // recorder is one run's planted recorder: the token its lines carry and
-// the overlay entries (a course test file's path → the file to compile
-// instead) that plant it.
+// the overlay entries (a course path → the file to compile instead) that
+// plant it.
 type recorder struct {
 	Token   string
 	Overlay map[string]string
 }
 
-// plantRecorder writes, into dir, the course's test files of lab l
-// rewritten to call a recorder, and the recorder itself in each package
-// those files declare. Edit files are the student's and are not touched.
+// plantRecorder writes, into dir, the recorder for lab l's package and
+// the course's test files rewritten to call it. Edit files are the
+// student's and are not touched.
 func plantRecorder(c *Course, l manifest.Lab, dir string) (recorder, error) {
 	// The token and the recorder's names come from separate random
-	// bytes: a name can be read from the binary's symbol table, and must
-	// not give the token away.
+	// bytes: a name can be read from the binary's symbol table.
 	b := make([]byte, 24)
 	if _, err := rand.Read(b); err != nil {
 		return recorder{}, fmt.Errorf("making a record token: %w", err)
 	}
 	rec := recorder{Token: hex.EncodeToString(b[:16]), Overlay: map[string]string{}}
-	fn := "perflabRecord" + hex.EncodeToString(b[16:])
+	fn := "PerflabRecord" + hex.EncodeToString(b[16:])
+	pkg, err := labPackage(c.Dir(l))
+	if err != nil {
+		return rec, err
+	}
+	labPath := c.Module + "/" + l.ID()
+	if err := rec.add(dir, filepath.Join(c.Dir(l), recorderFile), recorderSource(pkg, fn)); err != nil {
+		return rec, err
+	}
 	files, err := filepath.Glob(filepath.Join(c.Dir(l), "*_test.go"))
 	if err != nil {
 		return rec, err
 	}
-	pkgs := map[string]bool{}
 	for _, f := range files {
 		if slices.Contains(l.Edit, filepath.Base(f)) {
 			continue
 		}
-		pkg, src, err := rewriteTests(f, fn)
+		src, err := rewriteTests(f, pkg, labPath, fn)
 		if err != nil {
 			return rec, fmt.Errorf("planting the recorder in %s: %w", filepath.Base(f), err)
 		}
-		pkgs[pkg] = true
 		if err := rec.add(dir, f, src); err != nil {
-			return rec, err
-		}
-	}
-	for _, pkg := range sortedKeys(pkgs) {
-		path := filepath.Join(c.Dir(l), "zz_perflab_record_"+pkg+"_test.go")
-		if err := rec.add(dir, path, recorderSource(pkg, fn, rec.Token)); err != nil {
 			return rec, err
 		}
 	}
@@ -110,59 +126,93 @@ func (r *recorder) add(dir, path string, src []byte) error {
 	return nil
 }
 
-func sortedKeys(m map[string]bool) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
+// labPackage is the package clause of the lab's first non-test Go file.
+func labPackage(dir string) (string, error) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.PackageClauseOnly)
+		if err == nil {
+			return af.Name.Name, nil
+		}
 	}
-	sort.Strings(out)
-	return out
+	return "", fmt.Errorf("no Go file in %s", dir)
 }
 
-// rewriteTests returns the test file at path, with a call of fn as the
-// first statement of every top-level test and fuzz test, inserted on the
-// line of the opening brace so that every line keeps its number (the
-// failure messages point at the course's lines). A test whose parameter
-// is unnamed or _ gets a name.
-func rewriteTests(path, fn string) (string, []byte, error) {
+// testPackage is the package clause of the lab's first test file.
+func testPackage(dir string) (string, error) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
+	for _, f := range files {
+		af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.PackageClauseOnly)
+		if err == nil {
+			return af.Name.Name, nil
+		}
+	}
+	return "", fmt.Errorf("no test file in %s", dir)
+}
+
+// edit is a change to a file's bytes: del removed at offset at, insert
+// put there.
+type edit struct {
+	at          int
+	del, insert string
+}
+
+// rewriteTests returns the test file at path with a call of the recorder
+// fn as the first statement of every top-level test and fuzz test,
+// inserted on the line of the opening brace so that every line keeps its
+// number (failure messages point at the course's lines). A test whose
+// parameter is unnamed or _ gets a name. A file of the external test
+// package imports the lab's package (labPath) under a name of its own, on
+// its package clause's line.
+func rewriteTests(path, pkg, labPath, fn string) ([]byte, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	fset := token.NewFileSet()
 	af, err := parser.ParseFile(fset, path, src, parser.SkipObjectResolution)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	type edit struct {
-		at          int
-		del, insert string
-	}
+	call := fn
 	var edits []edit
+	if af.Name.Name != pkg {
+		alias := "perflabLab" + strings.TrimPrefix(fn, "PerflabRecord")
+		call = alias + "." + fn
+		edits = append(edits, edit{at: fset.Position(af.Name.End()).Offset, insert: fmt.Sprintf("; import %s %q", alias, labPath)})
+	}
 	for _, d := range af.Decls {
-		f, ok := d.(*ast.FuncDecl)
-		if !ok || f.Recv != nil || f.Body == nil || !isTest(f) {
-			continue
+		if f, ok := d.(*ast.FuncDecl); ok && f.Recv == nil && f.Body != nil && isTest(f) {
+			edits = append(edits, testEdits(fset, f, call)...)
 		}
-		param := f.Type.Params.List[0]
-		name := "perflabT"
-		switch {
-		case len(param.Names) == 0:
-			edits = append(edits, edit{at: fset.Position(param.Type.Pos()).Offset, insert: name + " "})
-		case param.Names[0].Name == "_":
-			edits = append(edits, edit{at: fset.Position(param.Names[0].Pos()).Offset, del: "_", insert: name})
-		default:
-			name = param.Names[0].Name
-		}
-		call := fmt.Sprintf(" %s(%s, %q);", fn, name, f.Name.Name)
-		edits = append(edits, edit{at: fset.Position(f.Body.Lbrace).Offset + 1, insert: call})
 	}
 	out := slices.Clone(src)
 	for i := len(edits) - 1; i >= 0; i-- {
 		e := edits[i]
 		out = slices.Concat(out[:e.at], []byte(e.insert), out[e.at+len(e.del):])
 	}
-	return af.Name.Name, out, nil
+	return out, nil
+}
+
+// testEdits names test f's parameter if it has no usable name and calls
+// the recorder first thing in its body.
+func testEdits(fset *token.FileSet, f *ast.FuncDecl, call string) []edit {
+	var out []edit
+	param := f.Type.Params.List[0]
+	name := "perflabT"
+	switch {
+	case len(param.Names) == 0:
+		out = append(out, edit{at: fset.Position(param.Type.Pos()).Offset, insert: name + " "})
+	case param.Names[0].Name == "_":
+		out = append(out, edit{at: fset.Position(param.Names[0].Pos()).Offset, del: "_", insert: name})
+	default:
+		name = param.Names[0].Name
+	}
+	at := fset.Position(f.Body.Lbrace).Offset + 1
+	return append(out, edit{at: at, insert: fmt.Sprintf(" %s(%s, %q);", call, name, f.Name.Name)})
 }
 
 // isTest says whether f is a test or fuzz test go test runs.
@@ -171,56 +221,73 @@ func isTest(f *ast.FuncDecl) bool {
 	return isTestName(name, "Test") && name != "TestMain" && takes(f, "T") || isTestName(name, "Fuzz") && takes(f, "F")
 }
 
-// recorderSource is the recorder for package pkg: function fn registers
-// the cleanup that writes the test's line to descriptor recordFD, if that
-// is a pipe (a child process the tests start has none).
-func recorderSource(pkg, fn, token string) []byte {
+// recorderSource is the recorder for package pkg. Its variable is
+// initialised before any other of the package (its file comes first),
+// and takes the token from descriptor tokenFD and the record pipe at
+// recordFD, if both are pipes: a child process the tests start has
+// neither. Function fn registers the cleanup that writes a test's line.
+func recorderSource(pkg, fn string) []byte {
+	id := strings.TrimPrefix(fn, "PerflabRecord")
 	return []byte(fmt.Sprintf(`package %[1]s
 
 import (
-	"os"
-	"sync"
-	"syscall"
+	perflabOS%[3]s "os"
+	perflabSync%[3]s "sync"
+	perflabSyscall%[3]s "syscall"
 )
 
-var %[2]sOut = %[2]sOpen()
-
-var %[2]sMu sync.Mutex
-
-func %[2]sOpen() *os.File {
-	var st syscall.Stat_t
-	if syscall.Fstat(%[4]d, &st) != nil || st.Mode&syscall.S_IFMT != syscall.S_IFIFO {
-		return nil
-	}
-	syscall.CloseOnExec(%[4]d)
-	return os.NewFile(%[4]d, "perflab-grade-record")
+type perflabRecorder%[3]s struct {
+	mu    perflabSync%[3]s.Mutex
+	out   *perflabOS%[3]s.File
+	token string
 }
 
+var perflabRec%[3]s = perflabOpen%[3]s()
+
+func perflabOpen%[3]s() *perflabRecorder%[3]s {
+	var st perflabSyscall%[3]s.Stat_t
+	for _, fd := range []int{%[4]d, %[5]d} {
+		if perflabSyscall%[3]s.Fstat(fd, &st) != nil || st.Mode&perflabSyscall%[3]s.S_IFMT != perflabSyscall%[3]s.S_IFIFO {
+			return nil
+		}
+	}
+	buf := make([]byte, 64)
+	n, err := perflabSyscall%[3]s.Read(%[5]d, buf)
+	perflabSyscall%[3]s.Close(%[5]d)
+	if err != nil || n != 32 {
+		return nil
+	}
+	perflabSyscall%[3]s.CloseOnExec(%[4]d)
+	return &perflabRecorder%[3]s{out: perflabOS%[3]s.NewFile(%[4]d, "perflab-grade-record"), token: string(buf[:n])}
+}
+
+// %[2]s records the outcome of the top-level test name when it ends.
 func %[2]s(t interface {
 	Cleanup(func())
 	Failed() bool
 	Skipped() bool
 }, name string) {
+	r := perflabRec%[3]s
 	t.Cleanup(func() {
-		status := %[5]q
+		status := %[6]q
 		switch {
 		case t.Failed():
-			status = %[6]q
-		case t.Skipped():
 			status = %[7]q
+		case t.Skipped():
+			status = %[8]q
 		}
-		if %[2]sOut == nil {
+		if r == nil {
 			return
 		}
-		%[2]sMu.Lock()
-		defer %[2]sMu.Unlock()
-		%[2]sOut.Write([]byte(%[3]q + " " + status + " " + name + "\n"))
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.out.Write([]byte(r.token + " " + status + " " + name + "\n"))
 	})
 }
-`, pkg, fn, token, recordFD, recordPass, recordFail, recordSkip))
+`, pkg, fn, id, recordFD, tokenFD, recordPass, recordFail, recordSkip))
 }
 
-// records reads the recorder's lines from r: each test's status, from
+// readRecords reads the recorder's lines from r: each test's status, from
 // lines with the run's token only.
 func readRecords(r io.Reader, token string) map[string]string {
 	out := map[string]string{}
@@ -241,16 +308,4 @@ func readRecords(r io.Reader, token string) map[string]string {
 	}
 	io.Copy(io.Discard, r)
 	return out
-}
-
-// testPackage is the package clause of the lab's first test file.
-func testPackage(dir string) (string, error) {
-	files, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
-	for _, f := range files {
-		af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.PackageClauseOnly)
-		if err == nil {
-			return af.Name.Name, nil
-		}
-	}
-	return "", fmt.Errorf("no test file in %s", dir)
 }

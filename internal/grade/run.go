@@ -171,16 +171,23 @@ func (g *Grader) execute(ctx context.Context, x execution) (*run, error) {
 		return nil, fmt.Errorf("making the record pipe: %w", err)
 	}
 	defer recR.Close()
+	tokR, err := tokenPipe(x.Token)
+	if err != nil {
+		recW.Close()
+		return nil, err
+	}
 	t2j, err := startTest2JSON(ctx, g.test2json, x.Course.Module+"/"+x.Lab.ID())
 	if err != nil {
 		recW.Close()
+		tokR.Close()
 		return nil, err
 	}
 	gd := newGuard(g.Limits, mem)
 	name, args = gd.wrap(name, args)
 	capped := &capWriter{w: t2j.in, left: maxRunOutput}
-	grp, err := proc.Start(ctx, proc.Spec{Dir: dir, Env: env, Name: name, Args: args, Output: capped, ExtraFiles: []*os.File{recW}})
+	grp, err := proc.Start(ctx, proc.Spec{Dir: dir, Env: env, Name: name, Args: args, Output: capped, ExtraFiles: []*os.File{recW, tokR}})
 	recW.Close()
+	tokR.Close()
 	if err != nil {
 		gd.stop()
 		t2j.abort()
@@ -228,6 +235,22 @@ func (c *capWriter) Write(p []byte) (int, error) {
 		c.left = 0 // test2json is gone: drop the rest
 	}
 	return len(p), nil
+}
+
+// tokenPipe returns the read end of a pipe that holds the run's token
+// and nothing more: the recorder reads it once, as the binary starts.
+func tokenPipe(token string) (*os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("making the token pipe: %w", err)
+	}
+	_, err = w.WriteString(token)
+	w.Close()
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("writing the token pipe: %w", err)
+	}
+	return r, nil
 }
 
 // command returns what runs the test binary: bwrap around it, or the
