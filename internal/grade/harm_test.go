@@ -56,13 +56,15 @@ func (h *harmCheck) check(t *testing.T) []string {
 }
 
 // checkResults says whether the results folder holds other files than
-// the grader's (NAME.json and grades.csv) or changed after grading.
+// the grader's (NAME.json, its signature NAME.json.hmac, and grades.csv)
+// or changed after grading.
 func (h *harmCheck) checkResults(t *testing.T) []string {
 	t.Helper()
 	var out []string
 	entries, _ := os.ReadDir(h.results)
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".json") && e.Name() != "grades.csv" {
+		ours := strings.HasSuffix(e.Name(), ".json") || strings.HasSuffix(e.Name(), ".json.hmac") || e.Name() == "grades.csv"
+		if !e.Type().IsRegular() || !ours {
 			out = append(out, "the results folder holds "+e.Name()+", which the grader did not write")
 		}
 	}
