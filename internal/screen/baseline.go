@@ -104,19 +104,29 @@ func selectors(p *parsed) map[string]token.Pos {
 	names := localNames(p)
 	out := map[string]token.Pos{}
 	ast.Inspect(p.file, func(n ast.Node) bool {
-		sel, ok := n.(*ast.SelectorExpr)
-		if !ok {
-			return true
-		}
-		if id, ok := sel.X.(*ast.Ident); ok {
-			if path, ok := names[id.Name]; ok {
-				key := path + "." + sel.Sel.Name
-				if _, seen := out[key]; !seen {
-					out[key] = sel.Pos()
-				}
+		if key := memberKey(n, names); key != "" {
+			if _, seen := out[key]; !seen {
+				out[key] = n.Pos()
 			}
 		}
 		return true
 	})
 	return out
+}
+
+// memberKey returns "path.Name" if n is a selector of an imported
+// package (names maps local names to import paths), else "".
+func memberKey(n ast.Node, names map[string]string) string {
+	sel, ok := n.(*ast.SelectorExpr)
+	if !ok {
+		return ""
+	}
+	id, ok := sel.X.(*ast.Ident)
+	if !ok {
+		return ""
+	}
+	if path, ok := names[id.Name]; ok {
+		return path + "." + sel.Sel.Name
+	}
+	return ""
 }

@@ -11,8 +11,11 @@ import (
 // fixes a benchmark, so it may declare benchmarks, helpers, types,
 // variables and constants, but no test, fuzz test, example, TestMain or
 // init, and may not end the test binary. It returns the members it
-// reported, which screenMembers need not report again.
+// reported, or that a function it reported uses, which screenMembers need
+// not report again: one line for each thing to remove.
 func screenTestFile(sub *parsed, r *reporter) map[string]bool {
+	reported := map[string]bool{}
+	names := localNames(sub)
 	for _, d := range sub.file.Decls {
 		fn, ok := d.(*ast.FuncDecl)
 		if !ok || fn.Recv != nil {
@@ -20,10 +23,18 @@ func screenTestFile(sub *parsed, r *reporter) map[string]bool {
 		}
 		if kind := testKind(fn.Name.Name); kind != "" {
 			r.add(fn.Pos(), "declares %s, %s; the lab's test file may declare only benchmarks, helpers, types, variables and constants: remove it", fn.Name.Name, kind)
+			ast.Inspect(fn, func(n ast.Node) bool {
+				if key := memberKey(n, names); key != "" {
+					reported[key] = true
+				}
+				return true
+			})
 		}
 	}
-	reported := map[string]bool{}
 	for key, pos := range selectors(sub) {
+		if reported[key] {
+			continue
+		}
 		switch key {
 		case "os.Exit":
 			r.add(pos, "calls os.Exit, which ends the test binary; remove it")
