@@ -36,7 +36,7 @@ func TestCheckRejectsAFixThatDetectsTheTest(t *testing.T) {
 	out, _, err := run(t, dir, "check", "01-fixtures/fails")
 	require.ErrorIs(t, err, ErrFailed, out)
 	assert.Contains(t, out, "✗ 01-fixtures/fails  rejected before any test ran")
-	assert.Contains(t, out, `01-fixtures/fails/sum.go:4: imports "testing": code under test must not know it is being tested`)
+	assert.Contains(t, out, `01-fixtures/fails/sum.go:4: imports "testing": code under test must not know it is being tested; remove it`)
 	assert.Contains(t, out, "no test ran")
 
 	js, _, _ := run(t, dir, "check", "--json", "01-fixtures/fails")

@@ -362,13 +362,14 @@ func exists(path string) bool {
 	return err == nil
 }
 
-// screenFile screens one edit file: Go source against the shipped file, a
-// data file by its format.
+// screenFile screens one edit file: Go source against its baseline, the
+// shipped file and the reference solution of the course's copy (either
+// may be missing); a data file by its format.
 func (g *Grader) screenFile(ctx context.Context, l manifest.Lab, name, path string) ([]Problem, error) {
 	if !manifest.IsGo(name) {
 		return screenData(l, name, path)
 	}
-	return g.screen.File(ctx, l, g.Course.Dir(l), name, path, filepath.Join(g.Course.Dir(l), name))
+	return g.screen.File(ctx, l, g.Course.Dir(l), name, path, filepath.Join(g.Course.Dir(l), name), g.Course.SolutionFile(l, name))
 }
 
 // stageData readies a run of files (a name in the lab's folder → the

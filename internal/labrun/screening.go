@@ -3,6 +3,8 @@ package labrun
 import (
 	"context"
 	"os"
+	"path/filepath"
+	"slices"
 
 	"github.com/goperflabs/labs/internal/course"
 	"github.com/goperflabs/labs/internal/manifest"
@@ -10,14 +12,16 @@ import (
 )
 
 // Screening is what Verdict reads before it runs a lab's tests: the edit
-// files as they will be tested and as they shipped.
+// files as they will be tested and the baseline each is screened against.
 type Screening struct {
 	Screener *screen.Screener
 	// Tested maps an edit file's name to the file the run will test (the
-	// lab's own, or an overlay's copy); Shipped maps it to the file as the
-	// course ships it. A name missing from either, or a file missing on
-	// disk, is not screened.
-	Tested, Shipped map[string]string
+	// lab's own, or an overlay's copy); Baseline maps it to the files the
+	// screen allows what they use (screen.Screener.File). A name missing
+	// from either, a tested file missing on disk, or a baseline of which
+	// no file is on disk, is not screened.
+	Tested   map[string]string
+	Baseline map[string][]string
 }
 
 // run screens the lab's edit files; a nil Screening finds nothing.
@@ -27,12 +31,11 @@ func (s *Screening) run(ctx context.Context, c *course.Course, l manifest.Lab) (
 	}
 	var out []screen.Problem
 	for _, f := range l.Edit {
-		tested, ok1 := s.Tested[f]
-		shipped, ok2 := s.Shipped[f]
-		if !ok1 || !ok2 || !exists(tested) || !exists(shipped) {
+		tested, ok := s.Tested[f]
+		if !ok || !exists(tested) || !slices.ContainsFunc(s.Baseline[f], exists) {
 			continue // nothing to screen: the run says what is missing
 		}
-		probs, err := s.Screener.File(ctx, l, c.Dir(l), f, tested, shipped)
+		probs, err := s.Screener.File(ctx, l, c.Dir(l), f, tested, s.Baseline[f]...)
 		if err != nil {
 			return nil, err
 		}
@@ -47,13 +50,26 @@ func exists(path string) bool {
 }
 
 // AgainstSolution screens the files as tested (an edit file's name → its
-// path) against the lab's reference solution, as check and verify do:
-// git's HEAD may hold a learner's own commits, and verify proves that the
-// solution uses every telltale the shipped files do.
+// path) with the lab's reference solution as the baseline, as check does.
+// The lab's folder holds the learner's files there, and git's HEAD may
+// hold a learner's own commits, so the shipped file is not read; verify
+// proves that the shipped files pass this screen, so the solution allows
+// all that they use and the baseline is the shipped file and the solution
+// in effect.
 func AgainstSolution(s *screen.Screener, c *course.Course, l manifest.Lab, tested map[string]string) *Screening {
-	sc := &Screening{Screener: s, Tested: tested, Shipped: map[string]string{}}
+	sc := &Screening{Screener: s, Tested: tested, Baseline: map[string][]string{}}
 	for f := range tested {
-		sc.Shipped[f] = c.SolutionFile(l, f)
+		sc.Baseline[f] = []string{c.SolutionFile(l, f)}
 	}
 	return sc
+}
+
+// WithShipped adds to each baseline the file as the lab's folder holds
+// it, for a course whose lab folders hold the shipped files (verify's;
+// not a learner's, whose folders hold their own).
+func (s *Screening) WithShipped(c *course.Course, l manifest.Lab) *Screening {
+	for f := range s.Tested {
+		s.Baseline[f] = append(s.Baseline[f], filepath.Join(c.Dir(l), f))
+	}
+	return s
 }

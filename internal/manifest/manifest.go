@@ -65,6 +65,12 @@ type Lab struct {
 	// starts the test binary again): grade counts their skip as a pass.
 	// verify proves that the reference solution skips exactly these.
 	Helpers []string `toml:"helpers"`
+	// ScreenAllow lists what the shipped edit files use beyond the
+	// reference solution ("runtime.SetFinalizer", an import path such as
+	// "runtime/pprof"): check screens a learner's files against the
+	// solution and these, since the learner's folder no longer holds the
+	// shipped files. verify proves the list is complete.
+	ScreenAllow []string `toml:"screen_allow"`
 
 	Chapter string `toml:"-"` // the chapter directory, such as "01-memory"
 	Line    int    `toml:"-"` // line of the entry's name key in labs.toml
@@ -169,7 +175,7 @@ func Parse(file, dir string, data []byte) (Chapter, error) {
 	}
 	if undec := md.Undecoded(); len(undec) > 0 {
 		key := undec[0].String()
-		return Chapter{}, &Error{File: file, Line: lineOfKey(data, undec[0][len(undec[0])-1], 0), Msg: fmt.Sprintf("unknown key %q (known: name, title, points, edit, timeout, hints, race, workload)", key)}
+		return Chapter{}, &Error{File: file, Line: lineOfKey(data, undec[0][len(undec[0])-1], 0), Msg: fmt.Sprintf("unknown key %q (known: name, title, points, edit, timeout, hints, race, workload, screen_allow)", key)}
 	}
 	ch.Dir = dir
 	if ch.Title == "" {

@@ -89,7 +89,7 @@ func TestWorkload(t *testing.T) {
 
 	_, err = Parse("01-memory/labs.toml", "01-memory", []byte(good+`workloads = "TestX"`+"\n"))
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "known: name, title, points, edit, timeout, hints, race, workload)")
+	assert.Contains(t, err.Error(), "known: name, title, points, edit, timeout, hints, race, workload, screen_allow)")
 }
 
 func TestDataFileEdit(t *testing.T) {
