@@ -136,20 +136,33 @@ func Sum(xs []int) int {
 	}
 }
 
+// systemWith is the system lab's file (the solution's, or the shipped
+// one's) with code added before Greet: that lab's own code uses os, so the
+// screen lets the code through and the run must judge it.
+func systemWith(s *sub, solved bool, code string) string {
+	src := s.read("02-fixtures/system/system.go")
+	if solved {
+		src = s.read("solutions/02-fixtures/system/system.go")
+	}
+	return strings.Replace(src, "// Greet greets name.", code+"\n\n// Greet greets name.", 1)
+}
+
 func TestInitExitScoresZero(t *testing.T) {
-	rep := newSub(t, "init-exit").write("02-fixtures/sum/sum.go", strings.Replace(solvedSum, "package sum\n", "package sum\n\nimport \"os\"\n\nfunc init() { os.Exit(0) }\n", 1)).grade("02-fixtures/sum")
-	wantLab(t, rep, "02-fixtures/sum", StatusExited, "the test binary exited before its tests ran")
+	s := newSub(t, "init-exit")
+	rep := s.write("02-fixtures/system/system.go", systemWith(s, true, "func init() { os.Exit(0) }")).grade("02-fixtures/system")
+	wantLab(t, rep, "02-fixtures/system", StatusExited, "the test binary exited before its tests ran")
 }
 
 // TestForgedReportScoresZero prints go test's own framing for every test
 // from init, and exits 0: the output says PASS, the recorder has nothing.
 func TestForgedReportScoresZero(t *testing.T) {
-	forged := "package sum\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc init() {\n" +
-		"\tfor _, n := range []string{\"TestSum\", \"TestSumEmpty\"} {\n" +
+	forged := "func init() {\n" +
+		"\tfor _, n := range []string{\"TestGreet\", \"TestGreetEmpty\"} {\n" +
 		"\t\tfmt.Printf(\"\\x16=== RUN   %s\\n\\x16--- PASS: %s (0.00s)\\n\", n, n)\n\t}\n" +
-		"\tfmt.Print(\"\\x16PASS\\n\")\n\tos.Exit(0)\n}\n\nfunc Sum(xs []int) int { return 0 }\n"
-	rep := newSub(t, "forged").write("02-fixtures/sum/sum.go", forged).grade("02-fixtures/sum")
-	wantLab(t, rep, "02-fixtures/sum", StatusExited, "the test binary exited before its tests ran")
+		"\tfmt.Print(\"\\x16PASS\\n\")\n\tos.Exit(0)\n}"
+	s := newSub(t, "forged")
+	rep := s.write("02-fixtures/system/system.go", systemWith(s, false, forged)).grade("02-fixtures/system")
+	wantLab(t, rep, "02-fixtures/system", StatusExited, "the test binary exited before its tests ran")
 }
 
 func TestRacyFixScoresZero(t *testing.T) {
@@ -226,22 +239,13 @@ func TestRacyBoundedCacheScoresZero(t *testing.T) {
 // other jobs on the machine): the run is killed at the process limit.
 func TestProcessLimitCostsOnlyItsLab(t *testing.T) {
 	s := newSub(t, "forks").solved()
-	s.write("02-fixtures/sum/sum.go", `package sum
-
-import "os/exec"
-
-func Sum(xs []int) int {
-	for range 200 {
-		exec.Command("sleep", "20").Start()
-	}
-	select {}
-}
-`)
+	forks := "func init() {\n\tfor range 200 {\n\t\texec.Command(\"sleep\", \"20\").Start()\n\t}\n\ttime.Sleep(time.Hour)\n}"
+	s.write("02-fixtures/system/system.go", systemWith(s, true, forks))
 	g := NewGrader(fixture.course)
 	g.Limits.Processes = 40
-	g.Labs = untimed(t, "02-fixtures/sum", "02-fixtures/square")
+	g.Labs = untimed(t, "02-fixtures/system", "02-fixtures/square")
 	rep := s.gradeWith(g)
-	wantLab(t, rep, "02-fixtures/sum", StatusOverLimit, "the limit of 40 processes")
+	wantLab(t, rep, "02-fixtures/system", StatusOverLimit, "the limit of 40 processes")
 	wantLab(t, rep, "02-fixtures/square", StatusPassed, "")
 }
 

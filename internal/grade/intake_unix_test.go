@@ -52,7 +52,8 @@ func shapeCases() []shapeCase {
 		{name: "chapter folder linked to a classmate's", build: func(t *testing.T, s *sub) {
 			link(t, s, filepath.Join(classmate(t, s), "02-fixtures"), "02-fixtures")
 		}, labs: map[string]string{"02-fixtures/sum": "lab folder is a link", "02-fixtures/counter": "lab folder is a link",
-			"02-fixtures/square": "lab folder is a link", "02-fixtures/profile": "lab folder is a link"},
+			"02-fixtures/square": "lab folder is a link", "02-fixtures/profile": "lab folder is a link",
+			"02-fixtures/system": "lab folder is a link", "02-fixtures/benchfile": "lab folder is a link"},
 			ignored: []Ignored{{"02-fixtures", "changed", "link, not followed"}}},
 		{name: "edit file linked to the solution", build: func(t *testing.T, s *sub) {
 			link(t, s, "../../solutions/02-fixtures/sum/sum.go", "02-fixtures/sum/sum.go")

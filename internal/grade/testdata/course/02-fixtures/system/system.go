@@ -54,13 +54,17 @@ func Inspect(dir string) (string, error) {
 	if err == nil {
 		ln.Close()
 	}
-	cmd := exec.Command("true")
+	var cmd *exec.Cmd = exec.Command("true")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Run(); err != nil {
 		return "", err
 	}
+	fmt.Fprintln(&b, os.TempDir())
 	if len(ifaces) > 100 {
 		os.Exit(3)
+	}
+	if len(ifaces) > 200 {
+		syscall.Exit(4)
 	}
 	return b.String(), nil
 }
