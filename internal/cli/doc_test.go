@@ -48,7 +48,7 @@ func TestQuickStartHasTheTwoCommands(t *testing.T) {
 	for _, b := range blocks {
 		cmds = append(cmds, strings.TrimSpace(b[1]))
 	}
-	want := []string{"go run ./cmd/perflab", "go test ./internal/... ./cmd/... && go run ./cmd/perflab verify"}
+	want := []string{"go run ./cmd/perflab", "go test -timeout 30m ./internal/... ./cmd/... && go run ./cmd/perflab verify"}
 	if strings.Join(cmds, "\n") != strings.Join(want, "\n") {
 		t.Errorf("Quick start shows %q, want exactly %q", cmds, want)
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -204,6 +205,24 @@ func (s *Submission) digest(c *Course) error {
 	return nil
 }
 
+// submissionCommit is HEAD of the submission's own repository: only a
+// .git that is a folder of its own (a .git file, "gitdir: …", could name
+// the teacher's repository or a classmate's), read by git with that
+// folder named and no search above it; "" otherwise.
+func submissionCommit(ctx context.Context, dir string) string {
+	gitDir := filepath.Join(dir, ".git")
+	if st, err := os.Lstat(gitDir); err != nil || !st.IsDir() {
+		return ""
+	}
+	cmd := exec.CommandContext(ctx, "git", "--git-dir="+gitDir, "--work-tree="+dir, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+	cmd.Env = append(os.Environ(), "GIT_CEILING_DIRECTORIES="+filepath.Dir(dir), "GIT_CONFIG_NOSYSTEM=1")
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
 // read walks the submission at s.Dir, refuses it as a whole if its shape
 // says so, and otherwise takes the edit files and lists what is ignored.
 func (s *Submission) read(ctx context.Context, c *Course) error {
@@ -214,11 +233,7 @@ func (s *Submission) read(ctx context.Context, c *Course) error {
 	if s.Refused = t.refusal(); s.Refused != "" {
 		return nil
 	}
-	if st, err := os.Lstat(filepath.Join(s.Dir, ".git")); err == nil && st.Mode()&fs.ModeSymlink == 0 {
-		if top, err := gitOutput(ctx, s.Dir, "rev-parse", "--show-toplevel"); err == nil && sameDir(top, s.Dir) {
-			s.Commit, _ = gitOutput(ctx, s.Dir, "rev-parse", "HEAD")
-		}
-	}
+	s.Commit = submissionCommit(ctx, s.Dir)
 	for _, l := range c.Labs() {
 		for _, f := range l.Edit {
 			key := l.ID() + "/" + f

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -38,10 +39,13 @@ import (
 // cannot name them. A lab passes only if every expected test recorded
 // "pass" and the binary exited 0 (judge).
 //
-// What is left: code that may use os can write to descriptor 3 but not
-// sign its lines; to find the token it would have to read the process's
-// own memory (/proc/self/mem, which needs os.Open or syscall calls that
-// the screen allows only where the lab's own code makes them).
+// The recorder also makes the binary non-dumpable (Linux), so a child
+// process in the sandbox cannot read its memory or open its descriptors
+// through /proc. What is left: code that may use os can write to
+// descriptor 3 but not sign its lines; to find the token it would have to
+// read the process's own memory (/proc/self/mem, with os.Open or syscall
+// calls that the screen allows only where the lab's own code makes them),
+// or stand between the recorder and its pipes with syscall.Dup.
 
 // Record statuses, as the recorder writes them.
 const (
@@ -257,7 +261,7 @@ func perflabOpen%[3]s() *perflabRecorder%[3]s {
 	if err != nil || n != 32 {
 		return nil
 	}
-	perflabSyscall%[3]s.CloseOnExec(%[4]d)
+	perflabSyscall%[3]s.CloseOnExec(%[4]d)%[9]s
 	return &perflabRecorder%[3]s{out: perflabOS%[3]s.NewFile(%[4]d, "perflab-grade-record"), token: string(buf[:n])}
 }
 
@@ -284,7 +288,19 @@ func %[2]s(t interface {
 		r.out.Write([]byte(r.token + " " + status + " " + name + "\n"))
 	})
 }
-`, pkg, fn, id, recordFD, tokenFD, recordPass, recordFail, recordSkip))
+`, pkg, fn, id, recordFD, tokenFD, recordPass, recordFail, recordSkip, undumpable(id)))
+}
+
+// undumpable is the recorder's call that makes the test binary
+// non-dumpable on Linux, so that no other process of the sandbox (a child
+// the tests start runs as the same user) can read its memory, where the
+// token is, or open its record pipe through /proc/PID/fd; the binary
+// still reads its own /proc/self.
+func undumpable(id string) string {
+	if runtime.GOOS != "linux" {
+		return ""
+	}
+	return fmt.Sprintf("\n\tperflabSyscall%[1]s.RawSyscall(perflabSyscall%[1]s.SYS_PRCTL, perflabSyscall%[1]s.PR_SET_DUMPABLE, 0, 0)", id)
 }
 
 // readRecords reads the recorder's lines from r: each test's status, from
