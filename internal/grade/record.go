@@ -3,7 +3,9 @@ package grade
 import (
 	"bufio"
 	"bytes"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"go/ast"
@@ -27,10 +29,10 @@ import (
 // swapped in by overlay, every line kept at its number) so that every
 // top-level test first calls it. The recorder registers a t.Cleanup,
 // which runs after the test, its subtests and its other cleanups, and
-// writes "TOKEN pass|fail|skip TestName" to descriptor 3, a pipe that
-// only grade reads.
+// writes "MAC pass|fail|skip TestName" to descriptor 3, a pipe that only
+// grade reads, the MAC an HMAC-SHA256 under the run's key (the token).
 //
-// The token is not in the binary: grade writes it into a second pipe,
+// The key is not in the binary: grade writes it into a second pipe,
 // descriptor 4, which the recorder reads and closes while the package's
 // variables are initialised, before any of the student's code in the
 // package runs (its file comes first in declaration order, and the
@@ -226,31 +228,46 @@ func isTest(f *ast.FuncDecl) bool {
 }
 
 // recorderSource is the recorder for package pkg. Its variable is
-// initialised before any other of the package (its file comes first),
-// and takes the token from descriptor tokenFD and the record pipe at
-// recordFD, if both are pipes: a child process the tests start has
-// neither. Function fn registers the cleanup that writes a test's line.
+// initialised before any other of the package (its file comes first):
+// it takes the run's key from descriptor tokenFD and the record pipe at
+// recordFD, if both are pipes (a child process the tests start has
+// neither), and notes which pipe that is. Function fn registers the
+// cleanup that writes a test's line: an HMAC-SHA256 of "STATUS NAME"
+// under the key, then STATUS and NAME. The key itself is never written,
+// so code that reads the pipe learns nothing that signs another line; a
+// line is not written at all once descriptor recordFD is another file
+// than the pipe it was (a student's own pipe put in its place).
 func recorderSource(pkg, fn string) []byte {
 	id := strings.TrimPrefix(fn, "PerflabRecord")
-	return []byte(fmt.Sprintf(`package %[1]s
+	return []byte(fmt.Sprintf(recorderTemplate, pkg, fn, id, recordFD, tokenFD, recordPass, recordFail, recordSkip, undumpable(id)))
+}
+
+// recorderTemplate is the recorder's source: %[1]s the package, %[2]s
+// the exported function the tests call, %[3]s the run's random suffix of
+// every other name, %[4]d and %[5]d the record and key descriptors,
+// %[6]q to %[8]q the statuses, %[9]s the call that makes the binary
+// non-dumpable.
+const recorderTemplate = `package %[1]s
 
 import (
-	perflabOS%[3]s "os"
+	perflabHMAC%[3]s "crypto/hmac"
+	perflabSHA%[3]s "crypto/sha256"
+	perflabHex%[3]s "encoding/hex"
 	perflabSync%[3]s "sync"
 	perflabSyscall%[3]s "syscall"
 )
 
 type perflabRecorder%[3]s struct {
-	mu    perflabSync%[3]s.Mutex
-	out   *perflabOS%[3]s.File
-	token string
+	mu       perflabSync%[3]s.Mutex
+	key      []byte
+	dev, ino uint64
 }
 
 var perflabRec%[3]s = perflabOpen%[3]s()
 
 func perflabOpen%[3]s() *perflabRecorder%[3]s {
 	var st perflabSyscall%[3]s.Stat_t
-	for _, fd := range []int{%[4]d, %[5]d} {
+	for _, fd := range []int{%[5]d, %[4]d} {
 		if perflabSyscall%[3]s.Fstat(fd, &st) != nil || st.Mode&perflabSyscall%[3]s.S_IFMT != perflabSyscall%[3]s.S_IFIFO {
 			return nil
 		}
@@ -262,7 +279,19 @@ func perflabOpen%[3]s() *perflabRecorder%[3]s {
 		return nil
 	}
 	perflabSyscall%[3]s.CloseOnExec(%[4]d)%[9]s
-	return &perflabRecorder%[3]s{out: perflabOS%[3]s.NewFile(%[4]d, "perflab-grade-record"), token: string(buf[:n])}
+	return &perflabRecorder%[3]s{key: buf[:n], dev: uint64(st.Dev), ino: uint64(st.Ino)}
+}
+
+func (r *perflabRecorder%[3]s) write(status, name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var st perflabSyscall%[3]s.Stat_t
+	if perflabSyscall%[3]s.Fstat(%[4]d, &st) != nil || uint64(st.Dev) != r.dev || uint64(st.Ino) != r.ino {
+		return
+	}
+	mac := perflabHMAC%[3]s.New(perflabSHA%[3]s.New, r.key)
+	mac.Write([]byte(status + " " + name))
+	perflabSyscall%[3]s.Write(%[4]d, []byte(perflabHex%[3]s.EncodeToString(mac.Sum(nil))+" "+status+" "+name+"\n"))
 }
 
 // %[2]s records the outcome of the top-level test name when it ends.
@@ -280,16 +309,12 @@ func %[2]s(t interface {
 		case t.Skipped():
 			status = %[8]q
 		}
-		if r == nil {
-			return
+		if r != nil {
+			r.write(status, name)
 		}
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		r.out.Write([]byte(r.token + " " + status + " " + name + "\n"))
 	})
 }
-`, pkg, fn, id, recordFD, tokenFD, recordPass, recordFail, recordSkip, undumpable(id)))
-}
+`
 
 // undumpable is the recorder's call that makes the test binary
 // non-dumpable on Linux, so that no other process of the sandbox (a child
@@ -303,14 +328,14 @@ func undumpable(id string) string {
 	return fmt.Sprintf("\n\tperflabSyscall%[1]s.RawSyscall(perflabSyscall%[1]s.SYS_PRCTL, perflabSyscall%[1]s.PR_SET_DUMPABLE, 0, 0)", id)
 }
 
-// readRecords reads the recorder's lines from r: each test's status, from
-// lines with the run's token only.
+// readRecords reads the recorder's lines from r: each test's status,
+// from lines whose HMAC under the run's key (token) is right only.
 func readRecords(r io.Reader, token string) map[string]string {
 	out := map[string]string{}
 	sc := bufio.NewScanner(io.LimitReader(r, maxRecords))
 	for sc.Scan() {
 		f := bytes.Fields(sc.Bytes())
-		if len(f) != 3 || string(f[0]) != token {
+		if len(f) != 3 || !signed(token, string(f[0]), string(f[1])+" "+string(f[2])) {
 			continue
 		}
 		name, status := string(f[2]), string(f[1])
@@ -324,4 +349,15 @@ func readRecords(r io.Reader, token string) map[string]string {
 	}
 	io.Copy(io.Discard, r)
 	return out
+}
+
+// signed reports whether sum is the hex HMAC-SHA256 of msg under key.
+func signed(key, sum, msg string) bool {
+	got, err := hex.DecodeString(sum)
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write([]byte(msg))
+	return hmac.Equal(got, mac.Sum(nil))
 }
