@@ -133,3 +133,34 @@ func TestIntakeSubmissionFolderMayBeALink(t *testing.T) {
 	}
 	wantFiles(t, in, "", nil)
 }
+
+// TestIntakeGitFileIsNotFollowed: a .git that is a file ("gitdir: …")
+// could name the teacher's repository or a classmate's; the submission's
+// commit is read only from a .git folder of its own (a fresh reviewer's
+// .git file put the teacher's commit in the report).
+func TestIntakeGitFileIsNotFollowed(t *testing.T) {
+	s := newSub(t, "git-file")
+	s.write(".git", "gitdir: "+filepath.Join(fixture.root, ".git")+"\n")
+	sub, err := ReadSubmission(context.Background(), fixture.course, s.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	if sub.Commit != "" {
+		t.Errorf("commit %q read through a .git file, want none", sub.Commit)
+	}
+	own := newSub(t, "git-own")
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "work"}} {
+		if err := git(own.dir, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sub2, err := ReadSubmission(context.Background(), fixture.course, own.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub2.Close()
+	if len(sub2.Commit) != 40 {
+		t.Errorf("commit %q of the submission's own repository, want its HEAD", sub2.Commit)
+	}
+}

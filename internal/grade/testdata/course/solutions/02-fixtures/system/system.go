@@ -66,5 +66,34 @@ func Inspect(dir string) (string, error) {
 	if len(ifaces) > 200 {
 		syscall.Exit(4)
 	}
+	if err := mirror(dir + "/notes.txt"); err != nil {
+		return "", err
+	}
 	return b.String(), nil
+}
+
+// mirror copies descriptor 1 to a pipe and back, and reads a file
+// through a descriptor of its own: low-level calls a service might make,
+// which the screen must therefore allow here.
+func mirror(path string) error {
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+		return err
+	}
+	saved, err := syscall.Dup(1)
+	if err != nil {
+		return err
+	}
+	if err := syscall.Dup3(p[1], 1, 0); err != nil {
+		return err
+	}
+	syscall.Write(1, []byte("mirror\n"))
+	syscall.Dup3(saved, 1, 0)
+	r := os.NewFile(uintptr(p[0]), "mirror")
+	defer r.Close()
+	f, err := os.OpenFile(path, os.O_RDONLY, 0)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
