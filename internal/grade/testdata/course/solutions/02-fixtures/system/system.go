@@ -91,7 +91,11 @@ func mirror(path string) error {
 	syscall.Dup3(saved, 1, 0)
 	r := os.NewFile(uintptr(p[0]), "mirror")
 	defer r.Close()
-	f, err := os.OpenFile(path, os.O_RDONLY, 0)
+	flag := os.O_RDONLY
+	if strings.HasSuffix(path, ".log") {
+		flag = os.O_WRONLY | os.O_APPEND
+	}
+	f, err := os.OpenFile(path, flag, 0)
 	if err != nil {
 		return err
 	}
