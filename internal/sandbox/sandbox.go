@@ -128,7 +128,7 @@ func (b *Sandbox) probe(ctx context.Context) error {
 		if msg == "" {
 			msg = err.Error()
 		}
-		return fmt.Errorf("%w: bwrap cannot start a sandbox here (%s); on Ubuntu 23.10 and later, AppArmor must allow it unprivileged user namespaces: see TEACHING.md", ErrUnavailable, firstLine(msg))
+		return fmt.Errorf("%w: bwrap cannot start a sandbox here (%s); on Ubuntu 23.10 and later, AppArmor must allow it unprivileged user namespaces (an AppArmor profile for bwrap, or sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 on a throwaway machine): see TEACHING.md", ErrUnavailable, firstLine(msg))
 	}
 	return nil
 }
