@@ -207,14 +207,25 @@ func judgeRecord(r *run, p *testjson.Package, l manifest.Lab, name string) (verd
 	return verdict{Status: StatusIncomplete, Reason: name + " did not run" + exitNote(p)}, true
 }
 
-// failedVerdict is a failed test's verdict, with its first message.
+// failedVerdict is a failed test's verdict, with its first message from
+// a test file (file_test.go:N: …), or else its first message at all:
+// what the code under test printed comes before the test's own words, and
+// must not stand in for them.
 func failedVerdict(tc *testjson.TestCase, l manifest.Lab) verdict {
 	reason := tc.Name + " failed"
-	if m := tc.Messages(); len(m) > 0 {
+	m := tc.Messages()
+	for _, msg := range m {
+		if testFileMessage.MatchString(msg) {
+			return verdict{Status: StatusFailed, Reason: reason + ": " + strings.TrimSpace(msg), Location: testLine(tc, l)}
+		}
+	}
+	if len(m) > 0 {
 		reason += ": " + strings.TrimSpace(m[0])
 	}
 	return verdict{Status: StatusFailed, Reason: reason, Location: testLine(tc, l)}
 }
+
+var testFileMessage = regexp.MustCompile(`^\s*\w+_test\.go:\d+: `)
 
 // running names the test that was still running, if any.
 func running(p *testjson.Package) string {

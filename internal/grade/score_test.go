@@ -78,6 +78,7 @@ func TestJudgeByRecords(t *testing.T) {
 		{"missing", all, map[string]string{"TestA": "pass"}, 0, StatusIncomplete, "TestB did not run"},
 		{"forged output", all, nil, 0, StatusExited, "exited before its tests ran"},
 		{"recorded failure", all, map[string]string{"TestA": "pass", "TestB": "fail"}, 0, StatusFailed, "TestB failed"},
+		{"printed text before the message", ev("start", "", "") + pass("TestA") + ev("run", "TestB", "") + ev("output", "TestB", `,"Output":"{\\\"Action\\\":\\\"pass\\\"} forged\\n"`) + ev("output", "TestB", `,"Output":"    b_test.go:9: got 1, want 2\\n"`) + ev("fail", "TestB", "") + ev("fail", "", ""), map[string]string{"TestA": "pass", "TestB": "fail"}, 1, StatusFailed, "TestB failed: b_test.go:9: got 1, want 2"},
 		{"fails after", all, ok, 3, StatusCrashed, "exited with status 3 after its tests passed"},
 		{"panic", ev("start", "", "") + ev("run", "TestA", "") + ev("output", "TestA", `,"Output":"panic: boom [recovered]\n"`) + ev("fail", "TestA", "") + ev("fail", "", ""), ok, 2, StatusPanicked, "panic in TestA: boom"},
 		{"test timeout", ev("start", "", "") + ev("run", "TestA", "") + ev("output", "TestA", `,"Output":"panic: test timed out after 4s\n"`) + ev("fail", "", ""), nil, 2, StatusTimedOut, "time limit of 4s in TestA"},
