@@ -53,7 +53,10 @@ func buildEnv(race bool) []string {
 	if race {
 		cgo = "1"
 	}
-	return append(env, "GOWORK=off", "GOFLAGS=-mod=readonly", "GOTOOLCHAIN=local", "CGO_ENABLED="+cgo)
+	// -trimpath: every grading makes a new copy of the course in a new
+	// folder, and without it the compiled course would depend on that
+	// folder's path and be compiled again each time.
+	return append(env, "GOWORK=off", "GOFLAGS=-mod=readonly -trimpath", "GOTOOLCHAIN=local", "CGO_ENABLED="+cgo)
 }
 
 // writeOverlay writes the -overlay file for one run: each course path
