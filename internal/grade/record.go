@@ -56,6 +56,12 @@ const (
 	recordSkip = "skip"
 )
 
+// recorderEnv marks the process grade started: the recorder takes its
+// descriptors only there, and unsets the variable at once, so a process
+// the tests start (which may get pipes of the lab's own as descriptors 3
+// and 4) records nothing and reads nothing it does not own.
+const recorderEnv = "PERFLAB_GRADE_RECORDER"
+
 // The descriptors the recorder writes its records to and reads its token
 // from.
 const (
@@ -184,17 +190,22 @@ func rewriteTests(path, pkg, labPath, fn string) ([]byte, error) {
 		return nil, err
 	}
 	call := fn
-	var edits []edit
+	var imports []edit
 	if af.Name.Name != pkg {
 		alias := "perflabLab" + strings.TrimPrefix(fn, "PerflabRecord")
 		call = alias + "." + fn
-		edits = append(edits, edit{at: fset.Position(af.Name.End()).Offset, insert: fmt.Sprintf("; import %s %q", alias, labPath)})
+		imports = append(imports, edit{at: fset.Position(af.Name.End()).Offset, insert: fmt.Sprintf("; import %s %q", alias, labPath)})
 	}
+	var edits []edit
 	for _, d := range af.Decls {
 		if f, ok := d.(*ast.FuncDecl); ok && f.Recv == nil && f.Body != nil && isTest(f) {
 			edits = append(edits, testEdits(fset, f, call)...)
 		}
 	}
+	if len(edits) == 0 {
+		return src, nil // helpers only: an import would go unused
+	}
+	edits = append(imports, edits...)
 	out := slices.Clone(src)
 	for i := len(edits) - 1; i >= 0; i-- {
 		e := edits[i]
@@ -239,14 +250,15 @@ func isTest(f *ast.FuncDecl) bool {
 // than the pipe it was (a student's own pipe put in its place).
 func recorderSource(pkg, fn string) []byte {
 	id := strings.TrimPrefix(fn, "PerflabRecord")
-	return []byte(fmt.Sprintf(recorderTemplate, pkg, fn, id, recordFD, tokenFD, recordPass, recordFail, recordSkip, undumpable(id)))
+	return []byte(fmt.Sprintf(recorderTemplate, pkg, fn, id, recordFD, tokenFD, recordPass, recordFail, recordSkip, undumpable(id), recorderEnv))
 }
 
 // recorderTemplate is the recorder's source: %[1]s the package, %[2]s
 // the exported function the tests call, %[3]s the run's random suffix of
 // every other name, %[4]d and %[5]d the record and key descriptors,
 // %[6]q to %[8]q the statuses, %[9]s the call that makes the binary
-// non-dumpable.
+// non-dumpable, %[10]q the variable that says this process is the one
+// grade started.
 const recorderTemplate = `package %[1]s
 
 import (
@@ -266,6 +278,10 @@ type perflabRecorder%[3]s struct {
 var perflabRec%[3]s = perflabOpen%[3]s()
 
 func perflabOpen%[3]s() *perflabRecorder%[3]s {
+	if v, _ := perflabSyscall%[3]s.Getenv(%[10]q); v != "1" {
+		return nil
+	}
+	perflabSyscall%[3]s.Unsetenv(%[10]q)
 	var st perflabSyscall%[3]s.Stat_t
 	for _, fd := range []int{%[5]d, %[4]d} {
 		if perflabSyscall%[3]s.Fstat(fd, &st) != nil || st.Mode&perflabSyscall%[3]s.S_IFMT != perflabSyscall%[3]s.S_IFIFO {

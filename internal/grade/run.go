@@ -262,7 +262,7 @@ func tokenPipe(token string) (*os.File, error) {
 func (g *Grader) command(x execution, args []string) (name string, argv []string, dir string, env []string) {
 	labDir := x.Course.Dir(x.Lab)
 	if g.sandbox == nil {
-		return x.Bin, args, labDir, buildEnv(false)
+		return x.Bin, args, labDir, append(buildEnv(false), recorderEnv+"=1")
 	}
 	env = sandbox.BwrapEnv
 	spec := sandbox.Spec{
@@ -272,6 +272,7 @@ func (g *Grader) command(x execution, args []string) (name string, argv []string
 		ReadOnly: []string{x.Course.Root, x.Bin},
 		Binds:    x.Binds,
 		Tmp:      sandboxTmp,
+		Env:      []string{recorderEnv + "=1"},
 		// A lab whose student files are all data (the pgo lab's
 		// profile) runs only the course's code, and its tests build
 		// with the go command: a cold build cache there would cost
