@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -151,7 +150,7 @@ func (a *app) verifyGrade(ctx context.Context, targets []string, rev string, par
 	if err := g.Prepare(ctx); err != nil {
 		return err
 	}
-	solved, err := a.solvedSubmission(ctx, c)
+	solved, err := grade.ReadSolved(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -173,39 +172,13 @@ func (a *app) verifyGrade(ctx context.Context, targets []string, rev string, par
 	return nil
 }
 
-// solvedSubmission reads a submission of every reference solution, made
-// in a temporary folder that Close removes.
-func (a *app) solvedSubmission(ctx context.Context, c *grade.Course) (*grade.Submission, error) {
-	tmp, err := os.MkdirTemp("", "perflab-solved-")
-	if err != nil {
-		return nil, fmt.Errorf("making the solved submission: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-	dir := filepath.Join(tmp, "solved")
-	if err := grade.Solved(ctx, c, dir); err != nil {
-		return nil, err
-	}
-	return grade.ReadSubmission(ctx, c, dir)
-}
-
-// altSets are the lab's kept alternatives, each laid over the shipped
-// files, as verify runs it.
+// altSets are the lab's kept alternatives, as verify runs them.
 func altSets(c *course.Course, l manifest.Lab) []grade.Named {
 	var sets []grade.Named
 	for _, cs := range verify.Cases(c, l) {
-		if cs.Kind != verify.Alt {
-			continue
+		if cs.Kind == verify.Alt {
+			sets = append(sets, grade.Named{Name: cs.ID(), Files: cs.LabFiles(c, l)})
 		}
-		files := map[string]string{}
-		for _, f := range l.Edit {
-			if shipped := filepath.Join(c.Dir(l), f); fileExists(shipped) {
-				files[f] = shipped
-			}
-		}
-		for _, f := range cs.Files {
-			files[f] = filepath.Join(cs.Dir, f)
-		}
-		sets = append(sets, grade.Named{Name: cs.ID(), Files: files})
 	}
 	return sets
 }
@@ -230,9 +203,4 @@ func (a *app) writeProof(i, total int, p grade.Proof) {
 			fmt.Fprintf(a.stdout, "        %s scored %d/%d: %s %s\n", g.Name, g.Result.Score, g.Result.Max, g.Result.Status, g.Result.Reason)
 		}
 	}
-}
-
-func fileExists(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.Mode().IsRegular()
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -273,4 +275,16 @@ func (s *sub) gradeWith(g *Grader) *Report {
 		s.t.Logf("%s: %d/%d %s: %s", l.Lab, l.Score, l.Max, l.Status, l.Reason)
 	}
 	return rep
+}
+
+// testPackage is the package clause of the lab's first test file.
+func testPackage(dir string) (string, error) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
+	for _, f := range files {
+		af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.PackageClauseOnly)
+		if err == nil {
+			return af.Name.Name, nil
+		}
+	}
+	return "", fmt.Errorf("no test file in %s", dir)
 }

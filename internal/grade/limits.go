@@ -23,7 +23,8 @@ type Limits struct {
 	Memory int64
 	// Processes is the most processes the run may have at once.
 	Processes int
-	// BuildGrace is how long compiling may take before the tests start.
+	// BuildGrace is how long each build of a run (the test binary, the
+	// package alone) may take.
 	BuildGrace time.Duration
 }
 

@@ -127,3 +127,19 @@ func Solved(ctx context.Context, c *Course, dir string) error {
 	}
 	return nil
 }
+
+// ReadSolved reads a submission of every reference solution of c, made by
+// Solved in a temporary folder that is gone when it returns (the
+// submission keeps copies of its edit files; Close removes them).
+func ReadSolved(ctx context.Context, c *Course) (*Submission, error) {
+	tmp, err := os.MkdirTemp("", "perflab-solved-")
+	if err != nil {
+		return nil, fmt.Errorf("making the solved submission: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	dir := filepath.Join(tmp, "solved")
+	if err := Solved(ctx, c, dir); err != nil {
+		return nil, err
+	}
+	return ReadSubmission(ctx, c, dir)
+}

@@ -153,18 +153,6 @@ func labPackage(dir string) (string, error) {
 	return "", fmt.Errorf("no Go file in %s", dir)
 }
 
-// testPackage is the package clause of the lab's first test file.
-func testPackage(dir string) (string, error) {
-	files, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
-	for _, f := range files {
-		af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.PackageClauseOnly)
-		if err == nil {
-			return af.Name.Name, nil
-		}
-	}
-	return "", fmt.Errorf("no test file in %s", dir)
-}
-
 // edit is a change to a file's bytes: del removed at offset at, insert
 // put there.
 type edit struct {

@@ -80,7 +80,7 @@ func goJSON(ctx context.Context, dir string, env, args []string, grace time.Dura
 		return nil, 0, false, err
 	}
 	grp.Deadline(grace)
-	done := readEvents(pr, nil)
+	done := readEvents(pr)
 	res, err := grp.Wait()
 	pw.Close()
 	r := <-done
@@ -138,11 +138,12 @@ type read struct {
 	err  error
 }
 
-// readEvents reads go test's events from r until it is closed.
-func readEvents(r io.Reader, onEvent func(testjson.Event)) <-chan read {
+// readEvents reads go test's events (or go build's) from r until it is
+// closed.
+func readEvents(r io.Reader) <-chan read {
 	done := make(chan read, 1)
 	go func() {
-		e, err := testjson.Read(r, testjson.Options{OnEvent: onEvent})
+		e, err := testjson.Read(r, testjson.Options{})
 		io.Copy(io.Discard, r)
 		done <- read{e, err}
 	}()
@@ -316,7 +317,7 @@ func startTest2JSON(ctx context.Context, path, pkg string) (*test2json, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting test2json: %w", err)
 	}
-	return &test2json{cmd: cmd, in: in, done: readEvents(out, nil)}, nil
+	return &test2json{cmd: cmd, in: in, done: readEvents(out)}, nil
 }
 
 // finish closes test2json's input and returns the events it wrote.

@@ -37,6 +37,27 @@ type Case struct {
 // ID names the case in reports: "wrong/no-mutex".
 func (cs Case) ID() string { return string(cs.Kind) + "/" + cs.Name }
 
+// LabFiles maps each of the lab's edit files to the file a run of the
+// case uses: the case's own, or the shipped one where the case has none
+// (as the overlay of runCase leaves it).
+func (cs Case) LabFiles(c *course.Course, l manifest.Lab) map[string]string {
+	files := map[string]string{}
+	for _, f := range l.Edit {
+		if shipped := filepath.Join(c.Dir(l), f); isFile(shipped) {
+			files[f] = shipped
+		}
+	}
+	for _, f := range cs.Files {
+		files[f] = filepath.Join(cs.Dir, f)
+	}
+	return files
+}
+
+func isFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}
+
 // CaseResult is how a case's run went.
 type CaseResult struct {
 	Case   Case
